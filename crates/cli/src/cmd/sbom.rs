@@ -1,0 +1,10 @@
+//! `plinth sbom`: not built yet.
+
+use crate::exit::{self, CmdResult, Failure};
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> CmdResult {
+    Err(Failure::new(exit::USAGE, anyhow::anyhow!("plinth sbom is not built yet")))
+}

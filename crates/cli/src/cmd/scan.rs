@@ -1,0 +1,10 @@
+//! `plinth scan`: not built yet.
+
+use crate::exit::{self, CmdResult, Failure};
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> CmdResult {
+    Err(Failure::new(exit::USAGE, anyhow::anyhow!("plinth scan is not built yet")))
+}

@@ -1,0 +1,1 @@
+//! plinth-version: being built.

@@ -1,0 +1,1 @@
+//! plinth-vulndb: being built.
