@@ -14,25 +14,67 @@ pub enum PackageType {
     JavaArchive,
 }
 
+impl PackageType {
+    /// True for packages of an OS package manager, whose identity depends on the distro.
+    pub fn is_os(self) -> bool {
+        matches!(self, PackageType::Apk | PackageType::Deb | PackageType::Rpm)
+    }
+}
+
 /// One installed package, as a cataloger found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     pub name: String,
+    /// The version as the ecosystem writes it. RPM: `[epoch:]version-release`, as Syft shows
+    /// it; Go: with the leading `v` (and `go` for `stdlib`).
     pub version: String,
     #[serde(rename = "type")]
     pub kind: PackageType,
-    /// Source package for OS packages (Debian `Source:`, Alpine origin, RPM source name).
+    /// Source package for OS packages (Debian `Source:`, Alpine origin, RPM source rpm file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_name: Option<String>,
+    /// Debian only: the source version when `Source:` names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
-    /// Where the package was found (the database or manifest file).
+    /// Where the package was found (the database or manifest file; `outer.jar:inner.jar` for
+    /// nested Java archives).
     pub found_at: String,
-    /// Extra purl qualifiers or namespace bits a cataloger knows (e.g. Maven group id).
+    /// The purl namespace: Maven group id, npm scope (`@scope`), or for OS packages the distro
+    /// id, filled in by [`crate::attach_os`] when the cataloger could not know it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Files the package database says the package owns (apk), absolute paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// RPM modularity label (`name:stream:version:context`), when the header has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modularity_label: Option<String>,
+}
+
+impl Package {
+    /// A package with only its identity and origin set; catalogers fill the rest.
+    pub fn new(
+        kind: PackageType,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        found_at: &str,
+    ) -> Package {
+        Package {
+            name: name.into(),
+            version: version.into(),
+            kind,
+            source_name: None,
+            source_version: None,
+            arch: None,
+            licenses: Vec::new(),
+            found_at: found_at.to_owned(),
+            namespace: None,
+            files: Vec::new(),
+            modularity_label: None,
+        }
+    }
 }
