@@ -154,3 +154,9 @@ pub fn catalog_file(file: &FileInput) -> (Vec<Package>, Vec<Warning>) {
     }
     (packages, warnings)
 }
+
+/// Reads one RPM header blob (as stored in rpm's databases, without the 8-byte on-disk magic)
+/// into a package: for callers holding a header from elsewhere.
+pub fn rpm_header_package(blob: &[u8], found_at: &str) -> Result<Package, String> {
+    rpm::header::parse(blob).and_then(|h| h.to_package(found_at))
+}

@@ -13,7 +13,8 @@ pub fn wants(meta: &FileMeta) -> bool {
         return false;
     };
     let Some(i) = dir.rfind("node_modules/") else {
-        return true; // an application's own manifest
+        // An application's own manifest; node_modules/package.json itself is nobody's.
+        return !dir.ends_with("/node_modules") && dir != "node_modules";
     };
     // What follows the last node_modules/ must be exactly NAME or @scope/NAME.
     let rest = &dir[i + "node_modules/".len()..];
