@@ -1,0 +1,273 @@
+//! Feed parsers: OSV records (files, directories, `all.zip`), Alpine secdb (JSON and the legacy
+//! YAML), Debian's security tracker JSON. Each parser turns its format into [`Advisory`] values
+//! keyed by (ecosystem, package) and hands them to a [`Records`] collector.
+//!
+//! Architecture invariant: parsers never touch the store; they only produce records. A malformed
+//! record is skipped and counted in [`ParseStats`]; only a document that cannot be read at all is
+//! an error.
+
+pub mod alpine;
+pub mod debian;
+pub mod osv;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::DbError;
+use crate::model::Advisory;
+
+/// How many skipped record names a report keeps.
+const SKIPPED_NAMES_KEPT: usize = 5;
+
+/// The largest single record or document read into memory (an OSV record is a few KiB; the
+/// Debian tracker is ~100 MiB).
+const MAX_DOCUMENT: u64 = 1 << 30;
+
+/// What a parse saw: records kept, records skipped as malformed (with the first few names).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParseStats {
+    /// Advisories stored (one per record and package).
+    pub records: u64,
+    /// Malformed records skipped.
+    pub skipped: u64,
+    /// Ids (or file/entry names when no id could be read) of the first skipped records.
+    pub first_skipped: Vec<String>,
+    /// OSV records marked `withdrawn`, left out on purpose.
+    pub withdrawn: u64,
+}
+
+impl ParseStats {
+    pub(crate) fn skip(&mut self, name: impl Into<String>) {
+        self.skipped += 1;
+        if self.first_skipped.len() < SKIPPED_NAMES_KEPT {
+            self.first_skipped.push(name.into());
+        }
+    }
+}
+
+/// Advisories of one source grouped by (ecosystem, package), merged by id: a record that names a
+/// package twice, or a secfix listing a CVE under two versions, becomes one advisory with several
+/// `affected` entries.
+#[derive(Debug, Default)]
+pub struct Records {
+    pub(crate) by_key: HashMap<(String, String), Vec<Advisory>>,
+    pub stats: ParseStats,
+}
+
+impl Records {
+    /// Adds one advisory under its key. Keys must already be canonical and normalised.
+    pub fn add(&mut self, ecosystem: String, package: String, advisory: Advisory) {
+        let list = self.by_key.entry((ecosystem, package)).or_default();
+        if let Some(existing) = list.iter_mut().find(|a| a.id == advisory.id) {
+            merge_into(existing, advisory);
+            return;
+        }
+        self.stats.records += 1;
+        list.push(advisory);
+    }
+
+    /// Number of distinct (ecosystem, package) keys.
+    pub fn keys(&self) -> usize {
+        self.by_key.len()
+    }
+}
+
+fn merge_into(existing: &mut Advisory, extra: Advisory) {
+    existing.affected.extend(extra.affected);
+    for alias in extra.aliases {
+        if !existing.aliases.contains(&alias) {
+            existing.aliases.push(alias);
+        }
+    }
+    for sev in extra.severity {
+        if !existing.severity.contains(&sev) {
+            existing.severity.push(sev);
+        }
+    }
+}
+
+/// Reads every feed file under `path` (a file, a directory walked recursively, or a zip) into
+/// `records`. Files that are not feeds inside a directory (SOURCE, README) are ignored; a path
+/// named directly must be a feed.
+pub fn read_path(path: &Path, source: &str, records: &mut Records) -> Result<(), DbError> {
+    let meta = fs::metadata(path).map_err(|e| DbError::io(path, e))?;
+    if meta.is_dir() {
+        return read_dir(path, source, records);
+    }
+    read_file(path, source, records)
+}
+
+fn read_dir(dir: &Path, source: &str, records: &mut Records) -> Result<(), DbError> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(|e| DbError::io(dir, e))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| DbError::io(dir, e))?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            read_dir(&path, source, records)?;
+        } else if looks_like_feed_name(&path) {
+            read_file(&path, source, records)?;
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_feed_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "zip" | "yaml" | "yml")
+    )
+}
+
+/// What a file's first bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Zip,
+    Redb,
+    OsvJson,
+    AlpineJson,
+    AlpineYaml,
+    DebianTracker,
+}
+
+/// Sniffs a feed's format from its first bytes, or says in a few words what it is instead.
+pub fn sniff(head: &[u8]) -> Result<Format, String> {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Ok(Format::Zip);
+    }
+    if head.starts_with(b"redb") {
+        return Ok(Format::Redb);
+    }
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.is_empty() {
+        return Err("empty file, not a feed".into());
+    }
+    let lower = trimmed
+        .get(..trimmed.len().min(64))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.starts_with('<') {
+        return Err("an HTML/XML page, not a vulnerability feed".into());
+    }
+    if trimmed.starts_with('[') {
+        return Ok(Format::OsvJson);
+    }
+    if trimmed.starts_with('{') {
+        if text.contains("\"distroversion\"") && text.contains("\"packages\"") {
+            return Ok(Format::AlpineJson);
+        }
+        if text.contains("\"releases\"") && !text.contains("\"affected\"") {
+            return Ok(Format::DebianTracker);
+        }
+        return Ok(Format::OsvJson);
+    }
+    if trimmed.starts_with("---")
+        || trimmed.starts_with("distroversion:")
+        || text.contains("\ndistroversion:")
+    {
+        return Ok(Format::AlpineYaml);
+    }
+    Err("not JSON, YAML or zip: no feed format recognised".into())
+}
+
+/// Reads one feed file. Redb bundles are not feeds; the importer handles them before this.
+pub fn read_file(path: &Path, source: &str, records: &mut Records) -> Result<(), DbError> {
+    let mut file = fs::File::open(path).map_err(|e| DbError::io(path, e))?;
+    let mut head = vec![0u8; 64 * 1024];
+    let n = read_up_to(&mut file, &mut head).map_err(|e| DbError::io(path, e))?;
+    head.truncate(n);
+    let format = sniff(&head).map_err(|what| DbError::NotAFeed {
+        path: path.into(),
+        what,
+    })?;
+    match format {
+        Format::Zip => osv::read_zip(path, file, source, records),
+        Format::Redb => Err(DbError::NotAFeed {
+            path: path.into(),
+            what: "a plinth database bundle, not a feed (use `plinth db import`)".into(),
+        }),
+        Format::OsvJson => osv::read_document(path, &read_rest(path, head, file)?, source, records),
+        Format::AlpineJson => {
+            alpine::read_json(path, &read_rest(path, head, file)?, source, records)
+        }
+        Format::AlpineYaml => {
+            alpine::read_yaml(path, &read_rest(path, head, file)?, source, records)
+        }
+        Format::DebianTracker => debian::read(path, &read_rest(path, head, file)?, source, records),
+    }
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn read_rest(path: &Path, mut head: Vec<u8>, file: fs::File) -> Result<Vec<u8>, DbError> {
+    file.take(MAX_DOCUMENT)
+        .read_to_end(&mut head)
+        .map_err(|e| DbError::io(path, e))?;
+    Ok(head)
+}
+
+/// `null` where a list or string is expected reads as empty: real feeds write both.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+/// The first line of a text, cut to a length a table can show.
+pub(crate) fn first_line(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(240) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_formats_and_rejects_html() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Ok(Format::Zip));
+        assert_eq!(
+            sniff(b"{\"id\":\"GHSA-1\",\"affected\":[]}"),
+            Ok(Format::OsvJson)
+        );
+        assert_eq!(
+            sniff(b"{\"distroversion\":\"v3.20\",\"packages\":[]}"),
+            Ok(Format::AlpineJson)
+        );
+        assert_eq!(
+            sniff(b"{\"openssl\":{\"CVE-1\":{\"releases\":{}}}}"),
+            Ok(Format::DebianTracker)
+        );
+        assert_eq!(sniff(b"---\ndistroversion: v3.9\n"), Ok(Format::AlpineYaml));
+        assert!(
+            sniff(b"<!DOCTYPE html><html>")
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(sniff(b"").is_err());
+        assert!(sniff(b"\x00\x01garbage").is_err());
+    }
+}
