@@ -1,8 +1,11 @@
 //! The `plinth` binary: parse flags, call the library, render. Nothing else lives here.
 
 mod cmd;
+mod dive_ci;
 mod exit;
+mod open;
 mod output;
+mod render;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,1 +1,237 @@
-//! Image sources and the streaming layer walk.
+//! Read container images without a daemon.
+//!
+//! plinth-image turns a reference (`docker-archive:app.tar`, `oci-dir:layout:tag`,
+//! `dir:/`, a plain path sniffed by content) into an [`Image`]: its manifest, config and
+//! layers, whichever source the bytes come from. [`Image::walk`] streams every layer once,
+//! in parallel, verifying each blob's digest and each layer's diff_id as bytes pass, and
+//! returns [`LayerFacts`]: every entry's metadata plus whatever a [`Collector`] chose to
+//! keep of the files it asked for. [`merge`] applies whiteouts the way container runtimes do
+//! to give the final filesystem and each layer's changes; [`report`] derives the layer
+//! report (sizes, history, dive's efficiency and wasted bytes, reclaimable bytes).
+//!
+//! It does not talk to registries (the `plinth-registry` crate implements [`Source`] for
+//! them), know about packages, or write anything to disk.
+//!
+//! **Architecture Invariant:** nothing downstream of [`Image`] knows which source it came
+//! from; every source yields the same manifest, config and layer streams.
+
+mod digest;
+mod error;
+pub mod files;
+pub mod merge;
+pub mod reference;
+pub mod report;
+mod select;
+pub mod source;
+pub mod spec;
+mod walk;
+
+use std::path::PathBuf;
+
+pub use digest::{Digest, Verify};
+pub use error::{Error, Result};
+pub use select::Selector;
+pub use source::{Blob, Source};
+pub use walk::{Collector, LayerFacts, NoFiles};
+
+use rayon::prelude::*;
+
+use spec::{Config, History, MAX_JSON, Manifest, parse_json};
+
+/// An image: where it came from, its manifest and config, and its layers.
+pub struct Image {
+    name: String,
+    body: Body,
+    config: Config,
+    /// Digest of the manifest, when the image has one (archives synthesize theirs).
+    manifest_digest: Option<Digest>,
+}
+
+enum Body {
+    /// Layers are blobs of a source.
+    Blobs {
+        source: Box<dyn Source>,
+        manifest: Manifest,
+    },
+    /// A plain directory: one pseudo-layer, no manifest.
+    Rootfs(PathBuf),
+}
+
+/// One layer as the manifest and config describe it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    /// Blob digest (of the compressed bytes); `None` for a directory.
+    pub digest: Option<Digest>,
+    pub diff_id: Option<Digest>,
+    pub media_type: String,
+    /// Blob size from the manifest.
+    pub compressed_size: Option<u64>,
+    /// The history entry that made this layer.
+    pub history: Option<History>,
+}
+
+impl Image {
+    /// Builds an image from a source and its manifest bytes (verified against `digest`).
+    pub fn from_manifest(
+        source: Box<dyn Source>,
+        manifest: &[u8],
+        digest: Option<Digest>,
+    ) -> Result<Image> {
+        let name = source.name().to_string();
+        let manifest: Manifest = parse_json(&format!("{name}: manifest"), manifest)?;
+        if manifest.config.kind() == spec::MediaKind::Layer {
+            return Err(Error::format(
+                &name,
+                "manifest's config descriptor is a layer",
+            ));
+        }
+        let config_bytes = source::read_small(
+            source.as_ref(),
+            &manifest.config.digest,
+            &format!("{name}: config"),
+            MAX_JSON,
+        )?;
+        Self::assemble(source, manifest, &config_bytes, digest)
+    }
+
+    /// Builds an image from a source, a manifest and the config bytes it points at.
+    pub(crate) fn assemble(
+        source: Box<dyn Source>,
+        manifest: Manifest,
+        config: &[u8],
+        digest: Option<Digest>,
+    ) -> Result<Image> {
+        let name = source.name().to_string();
+        let config: Config = parse_json(&format!("{name}: config"), config)?;
+        if config.rootfs.diff_ids.len() != manifest.layers.len() {
+            return Err(Error::format(
+                &name,
+                format!(
+                    "manifest has {} layers but the config lists {} diff_ids",
+                    manifest.layers.len(),
+                    config.rootfs.diff_ids.len()
+                ),
+            ));
+        }
+        Ok(Image {
+            name,
+            body: Body::Blobs { source, manifest },
+            config,
+            manifest_digest: digest,
+        })
+    }
+
+    /// A plain root filesystem directory, seen as an image of one layer.
+    pub fn rootfs(path: PathBuf) -> Result<Image> {
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if !meta.is_dir() {
+            return Err(Error::format(path.display().to_string(), "not a directory"));
+        }
+        let config = Config {
+            os: "linux".into(),
+            ..Config::default()
+        };
+        Ok(Image {
+            name: format!("dir:{}", path.display()),
+            body: Body::Rootfs(path),
+            config,
+            manifest_digest: None,
+        })
+    }
+
+    /// How to name the image in messages and reports.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn manifest(&self) -> Option<&Manifest> {
+        match &self.body {
+            Body::Blobs { manifest, .. } => Some(manifest),
+            Body::Rootfs(_) => None,
+        }
+    }
+
+    pub fn manifest_digest(&self) -> Option<&Digest> {
+        self.manifest_digest.as_ref()
+    }
+
+    /// Whether this is a plain directory rather than a layered image.
+    pub fn is_rootfs(&self) -> bool {
+        matches!(self.body, Body::Rootfs(_))
+    }
+
+    /// The layers, in order, each with the history entry that made it.
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        match &self.body {
+            Body::Rootfs(_) => vec![LayerInfo {
+                index: 0,
+                digest: None,
+                diff_id: None,
+                media_type: "directory".into(),
+                compressed_size: None,
+                history: None,
+            }],
+            Body::Blobs { manifest, .. } => {
+                let history = self.config.layer_history();
+                manifest
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| LayerInfo {
+                        index: i,
+                        digest: Some(d.digest.clone()),
+                        diff_id: self.config.rootfs.diff_ids.get(i).cloned(),
+                        media_type: d.media_type.clone(),
+                        compressed_size: Some(d.size),
+                        history: history.get(i).copied().flatten().cloned(),
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Streams every layer once, in parallel where the source allows, verifying digests and
+    /// diff_ids, and returns what each layer holds.
+    pub fn walk<C: Collector>(&self, collector: &C) -> Result<Vec<LayerFacts<C::Item>>> {
+        match &self.body {
+            Body::Rootfs(path) => Ok(vec![walk::walk_dir(path, collector)?]),
+            Body::Blobs { source, manifest } => {
+                let digests: Vec<Digest> =
+                    manifest.layers.iter().map(|l| l.digest.clone()).collect();
+                let slots: Vec<std::sync::Mutex<Option<LayerFacts<C::Item>>>> = digests
+                    .iter()
+                    .map(|_| std::sync::Mutex::new(None))
+                    .collect();
+                source.for_each_blob(&digests, &|i, blob| {
+                    let desc = &manifest.layers[i];
+                    let what = format!("{}: layer {i} ({})", self.name, desc.digest);
+                    let expect = walk::Expect {
+                        digest: Some(desc.digest.clone()),
+                        diff_id: self.config.rootfs.diff_ids.get(i).cloned(),
+                        size: Some(desc.size),
+                    };
+                    let facts = walk::walk_blob(&what, blob, &expect, collector)?;
+                    *slots[i].lock().expect("no panics while holding") = Some(facts);
+                    Ok(())
+                })?;
+                slots
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        s.into_inner()
+                            .expect("no panics while holding")
+                            .ok_or_else(|| Error::MissingBlob {
+                                what: self.name.clone(),
+                                digest: digests[i].to_string(),
+                            })
+                    })
+                    .collect()
+            }
+        }
+    }
+}

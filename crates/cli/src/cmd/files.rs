@@ -1,10 +1,143 @@
-//! `plinth files`: not built yet.
+//! `plinth files IMAGE`: the merged filesystem, or with `--layer N` what layer N changed.
 
-use crate::exit::{self, CmdResult, Failure};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use plinth_image::NoFiles;
+use plinth_image::files::Kind;
+use plinth_image::merge::{At, Event, Stack};
+
+use crate::exit::{self, Classify, CmdResult, Failure};
+use crate::open::{self, ImageOpts};
+use crate::output::write_to;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The image: docker-archive:, oci-dir:, oci-archive:, dir:, registry: or a path.
+    image: String,
+    #[command(flatten)]
+    opts: ImageOpts,
+    /// Show only what layer N added (A), modified (M) and removed (D).
+    #[arg(long, value_name = "N")]
+    layer: Option<usize>,
+    /// Output format: a table, or JSON lines.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(Failure::new(exit::USAGE, anyhow::anyhow!("plinth files is not built yet")))
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// One line of output.
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change: Option<&'static str>,
+    path: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    size: u64,
+    mode: String,
+    layer: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let image = open::open(&args.image, &args.opts)?;
+    let facts = image.walk(&NoFiles).map_err(open::classify)?;
+    for f in &facts {
+        for w in &f.warnings {
+            eprintln!("plinth: warning: {}: {w}", image.name());
+        }
+    }
+    let stack = Stack::new(facts.iter().map(|f| &f.files).collect());
+    let rows: Vec<(Option<&'static str>, At)> = match args.layer {
+        None => stack
+            .merge(None, |_| {})
+            .entries
+            .into_iter()
+            .map(|at| (None, at))
+            .collect(),
+        Some(n) if n >= facts.len() => {
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow::anyhow!(
+                    "--layer {n}: the image has {} layers (0..{})",
+                    facts.len(),
+                    facts.len() - 1
+                ),
+            ));
+        }
+        Some(n) => layer_changes(&stack, n),
+    };
+    write_to(args.output.as_deref(), |out| {
+        for (change, at) in rows {
+            let row = row(&stack, change, at);
+            match args.format {
+                Format::Json => {
+                    serde_json::to_writer(&mut *out, &row)?;
+                    writeln!(out)?;
+                }
+                Format::Table => {
+                    let change = row.change.map_or(String::new(), |c| format!("{c} "));
+                    let target = row
+                        .target
+                        .as_deref()
+                        .map_or(String::new(), |t| format!(" -> {t}"));
+                    writeln!(
+                        out,
+                        "{change}{} {:>12} {:>3}  {}{target}",
+                        row.mode, row.size, row.layer, row.path
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .code(exit::OUTPUT)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What layer `n` did: every change it made, in path order.
+fn layer_changes(stack: &Stack, n: usize) -> Vec<(Option<&'static str>, At)> {
+    let mut rows = Vec::new();
+    stack.merge(Some(n + 1), |event| match *event {
+        Event::Added(at) if at.layer as usize == n => rows.push((Some("A"), at)),
+        Event::Modified { new, .. } if new.layer as usize == n => rows.push((Some("M"), new)),
+        Event::Removed { old, by_layer } if by_layer as usize == n => rows.push((Some("D"), old)),
+        _ => {}
+    });
+    rows.sort_by(|a, b| plinth_image::files::compare_paths(stack.path(a.1), stack.path(b.1)));
+    rows
+}
+
+fn row<'a>(stack: &Stack, change: Option<&'static str>, at: At) -> Row<'a> {
+    let e = stack.entry(at);
+    let kind = match e.kind {
+        Kind::File | Kind::Hardlink => "file",
+        Kind::Dir => "dir",
+        Kind::Symlink => "symlink",
+        _ => "special",
+    };
+    let target = (e.kind == Kind::Symlink).then(|| {
+        let l = stack.layers[at.layer as usize];
+        String::from_utf8_lossy(l.link(e)).into_owned()
+    });
+    Row {
+        change,
+        path: format!("/{}", String::from_utf8_lossy(stack.path(at))),
+        kind,
+        size: stack.content_size(at),
+        mode: format!("{:04o}", e.mode & 0o7777),
+        layer: at.layer,
+        target,
+    }
 }

@@ -1,0 +1,168 @@
+//! Content digests (`sha256:<hex>`) and a reader that verifies one while bytes stream through.
+
+use std::fmt;
+use std::io::{self, Read};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::error::StreamFault;
+
+/// A `sha256:<64 hex>` content digest. Other algorithms are rejected at parse time: every
+/// image format plinth reads uses sha256, and an unknown algorithm could not be verified.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest([u8; 32]);
+
+impl Digest {
+    pub fn parse(s: &str) -> Option<Digest> {
+        let hex = s.strip_prefix("sha256:")?;
+        Self::from_hex(hex)
+    }
+
+    pub fn from_hex(hex: &str) -> Option<Digest> {
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            let pair = hex.get(2 * i..2 * i + 2)?;
+            // Digests are lowercase hex by spec; reject anything else rather than normalise.
+            if pair
+                .bytes()
+                .any(|b| !matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                return None;
+            }
+            *byte = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(Digest(out))
+    }
+
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest(Sha256::digest(bytes).into())
+    }
+
+    pub fn hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The first 12 hex digits, as `docker images` shows them.
+    pub fn short(&self) -> String {
+        self.hex()[..12].to_string()
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sha256:{}", self.hex())
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl serde::Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Digest::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a sha256 digest: {s:?}")))
+    }
+}
+
+/// Hashes everything read through it and, at end of stream, fails the read unless the bytes
+/// hashed to `expected` (when given). Also counts bytes, so callers learn sizes for free.
+pub struct Verify<R> {
+    inner: R,
+    hasher: Sha256,
+    expected: Option<Digest>,
+    count: u64,
+    finished: Option<Digest>,
+}
+
+impl<R: Read> Verify<R> {
+    pub fn new(inner: R, expected: Option<Digest>) -> Self {
+        Verify {
+            inner,
+            hasher: Sha256::new(),
+            expected,
+            count: 0,
+            finished: None,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The digest of everything read, once the stream reached its end.
+    pub fn digest(&self) -> Option<&Digest> {
+        self.finished.as_ref()
+    }
+
+    /// Reads the stream to its end (tar leaves padding unread), so the digest check runs.
+    pub fn finish(&mut self) -> io::Result<Digest> {
+        io::copy(self, &mut io::sink())?;
+        Ok(self.finished.clone().expect("stream read to its end"))
+    }
+}
+
+impl<R: Read> Read for Verify<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.finished.is_some() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.hasher.update(&buf[..n]);
+            self.count += n as u64;
+            return Ok(n);
+        }
+        let actual = Digest(std::mem::take(&mut self.hasher).finalize().into());
+        if let Some(expected) = &self.expected {
+            if *expected != actual {
+                return Err(StreamFault::Digest {
+                    expected: expected.to_string(),
+                    actual: actual.to_string(),
+                }
+                .into());
+            }
+        }
+        self.finished = Some(actual);
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints() {
+        let d = Digest::of(b"");
+        assert_eq!(
+            d.to_string(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(Digest::parse(&d.to_string()), Some(d));
+        assert_eq!(Digest::parse("sha256:E3B0"), None);
+        assert_eq!(Digest::parse("sha512:00"), None);
+    }
+
+    #[test]
+    fn verify_rejects_wrong_bytes() {
+        let mut ok = Verify::new(&b"abc"[..], Some(Digest::of(b"abc")));
+        assert_eq!(ok.finish().unwrap(), Digest::of(b"abc"));
+        let mut bad = Verify::new(&b"abd"[..], Some(Digest::of(b"abc")));
+        let err = bad.finish().unwrap_err();
+        assert!(err.to_string().contains("digest mismatch"), "{err}");
+    }
+}

@@ -1,0 +1,205 @@
+//! One layer's file entries, stored compactly: all names in one byte arena, fixed-size
+//! records beside it, sorted so that a directory's subtree is one contiguous run.
+//!
+//! A layer of a million files costs about 32 bytes per entry plus its name, with no
+//! per-entry allocation.
+
+use std::cmp::Ordering;
+
+/// What a layer entry is. Whiteouts are stored under the path they hide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    /// Other special files: devices, FIFOs.
+    Special,
+    /// `.wh.NAME`: hides NAME (and everything under it) in lower layers.
+    Whiteout,
+    /// `.wh..wh..opq`: hides everything under this directory in lower layers.
+    Opaque,
+}
+
+impl Kind {
+    /// Entries that hide lower content rather than add any.
+    pub fn is_marker(self) -> bool {
+        matches!(self, Kind::Whiteout | Kind::Opaque)
+    }
+}
+
+/// One entry's fixed-size record; its name and link target live in the arena.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    name: (u32, u32),
+    link: (u32, u32),
+    /// Size from the tar header (0 for hard links, as tar stores them).
+    pub size: u64,
+    pub mode: u32,
+    pub kind: Kind,
+}
+
+/// The entries of one layer.
+#[derive(Debug, Default)]
+pub struct FileList {
+    arena: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+/// The most bytes of names one layer may hold (offsets are 32-bit).
+pub const MAX_ARENA: usize = u32::MAX as usize;
+
+impl FileList {
+    /// Adds an entry; `false` when the name arena is full (a hostile layer).
+    pub fn push(&mut self, path: &[u8], link: &[u8], size: u64, mode: u32, kind: Kind) -> bool {
+        if self.arena.len() + path.len() + link.len() > MAX_ARENA {
+            return false;
+        }
+        let name = self.intern(path);
+        let link = self.intern(link);
+        self.entries.push(Entry {
+            name,
+            link,
+            size,
+            mode,
+            kind,
+        });
+        true
+    }
+
+    fn intern(&mut self, bytes: &[u8]) -> (u32, u32) {
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(bytes);
+        (start, bytes.len() as u32)
+    }
+
+    /// Sorts entries in path order, keeping only the last of duplicate (path, marker) pairs,
+    /// as a tar extractor would (a later member overwrites an earlier one).
+    pub fn finish(&mut self) {
+        let arena = &self.arena;
+        let key = |e: &Entry| {
+            (
+                &arena[e.name.0 as usize..(e.name.0 + e.name.1) as usize],
+                e.kind.is_marker(),
+                e.kind == Kind::Opaque,
+            )
+        };
+        // Stable sort keeps tar order among equal keys, so "keep the last" is well defined.
+        self.entries.sort_by(|a, b| {
+            let (pa, ma, oa) = key(a);
+            let (pb, mb, ob) = key(b);
+            compare_paths(pa, pb).then(mb.cmp(&ma)).then(ob.cmp(&oa))
+        });
+        let mut kept: Vec<Entry> = Vec::with_capacity(self.entries.len());
+        for e in self.entries.drain(..) {
+            if let Some(last) = kept.last_mut() {
+                if key(last) == key(&e) {
+                    *last = e;
+                    continue;
+                }
+            }
+            kept.push(e);
+        }
+        kept.shrink_to_fit();
+        self.entries = kept;
+        self.arena.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, i: usize) -> &Entry {
+        &self.entries[i]
+    }
+
+    pub fn path(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.name.0 as usize..(e.name.0 + e.name.1) as usize]
+    }
+
+    pub fn link(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.link.0 as usize..(e.link.0 + e.link.1) as usize]
+    }
+
+    /// Index of the non-marker entry at `path`, by binary search (the list must be finished).
+    pub fn find(&self, path: &[u8]) -> Option<usize> {
+        let start = self
+            .entries
+            .partition_point(|e| compare_paths(self.path(e), path) == Ordering::Less);
+        (start..self.entries.len())
+            .take_while(|&i| self.path(&self.entries[i]) == path)
+            .find(|&i| !self.entries[i].kind.is_marker())
+    }
+
+    /// The range of entries at `path` or below it.
+    pub fn subtree(&self, path: &[u8]) -> std::ops::Range<usize> {
+        let start = self
+            .entries
+            .partition_point(|e| compare_paths(self.path(e), path) == Ordering::Less);
+        let end =
+            start + self.entries[start..].partition_point(|e| is_at_or_under(self.path(e), path));
+        start..end
+    }
+
+    /// Bytes held, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>()
+    }
+}
+
+/// Orders paths so that every directory's subtree directly follows it: bytes compared as if
+/// `/` sorted before every other byte. (`a`, `a/b`, `a-b` — not `a`, `a-b`, `a/b`.)
+pub fn compare_paths(a: &[u8], b: &[u8]) -> Ordering {
+    let map = |c: u8| if c == b'/' { 0 } else { c };
+    let n = a.len().min(b.len());
+    for i in 0..n {
+        let (x, y) = (map(a[i]), map(b[i]));
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// `q` is `p` or a path inside it.
+pub fn is_at_or_under(q: &[u8], p: &[u8]) -> bool {
+    q.starts_with(p) && (q.len() == p.len() || q[p.len()] == b'/' || p.is_empty())
+}
+
+/// `q` is strictly inside `p`.
+pub fn is_under(q: &[u8], p: &[u8]) -> bool {
+    q.len() > p.len() && is_at_or_under(q, p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtrees_are_contiguous() {
+        let mut v: Vec<&[u8]> = vec![b"a-b", b"a/b", b"a", b"a/b/c", b"a.c", b"b"];
+        v.sort_by(|x, y| compare_paths(x, y));
+        assert_eq!(v, vec![&b"a"[..], b"a/b", b"a/b/c", b"a-b", b"a.c", b"b"]);
+    }
+
+    #[test]
+    fn duplicates_keep_the_last() {
+        let mut l = FileList::default();
+        l.push(b"x", b"", 1, 0o644, Kind::File);
+        l.push(b"x", b"", 2, 0o644, Kind::File);
+        l.push(b"x", b"", 0, 0, Kind::Whiteout);
+        l.finish();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l.get(l.find(b"x").unwrap()).size, 2);
+        assert_eq!(l.subtree(b"x"), 0..2);
+    }
+}

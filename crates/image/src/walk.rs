@@ -1,0 +1,487 @@
+//! One streaming pass over a layer: decompress (sniffed from the bytes), verify digests,
+//! record every entry, and hand the files a [`Collector`] wants to it while their bytes are
+//! in hand. Nothing is written to disk, and only wanted files are ever buffered.
+
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::digest::{Digest, Verify};
+use crate::error::{Error, Result, StreamFault};
+use crate::files::{FileList, Kind};
+
+/// Decides, from metadata alone, which regular files to buffer, and turns their bytes into
+/// something small to keep (parsed packages, a digest, …).
+pub trait Collector: Sync {
+    type Item: Send;
+    /// Called for every regular file; `path` has no leading `/`.
+    fn wants(&self, path: &str, size: u64, mode: u32) -> bool;
+    /// Files larger than this are not buffered even when wanted.
+    fn max_size(&self, path: &str) -> u64;
+    /// Called with the whole file; returns what to keep of it.
+    fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Self::Item>;
+}
+
+/// Collects nothing: for commands that need only metadata.
+pub struct NoFiles;
+
+impl Collector for NoFiles {
+    type Item = ();
+    fn wants(&self, _: &str, _: u64, _: u32) -> bool {
+        false
+    }
+    fn max_size(&self, _: &str) -> u64 {
+        0
+    }
+    fn collect(&self, _: &str, _: u32, _: &[u8]) -> Option<()> {
+        None
+    }
+}
+
+/// What one pass over a layer learned.
+#[derive(Debug)]
+pub struct LayerFacts<T> {
+    pub files: FileList,
+    /// What the collector kept, with the path of the file it came from.
+    pub collected: Vec<(String, T)>,
+    /// Uncompressed tar bytes.
+    pub tar_size: u64,
+    /// Bytes as stored (compressed) — the blob size.
+    pub blob_size: u64,
+    /// Entries that were not taken: `..` paths, names too long, files too big to buffer.
+    pub warnings: Vec<String>,
+}
+
+/// Refuses layers that decompress to more than this (a decompression bomb) …
+const MAX_UNCOMPRESSED: u64 = 64 << 30;
+/// … or to more than this many times their compressed size, once past 1 GiB. gzip cannot
+/// exceed about 1032:1, so only crafted zstd streams reach it.
+const MAX_RATIO: u64 = 1100;
+/// Entries one layer may have.
+const MAX_ENTRIES: usize = 50_000_000;
+
+/// Expected digests of one layer: the blob's (compressed) and the tar's (diff_id).
+pub struct Expect {
+    pub digest: Option<Digest>,
+    pub diff_id: Option<Digest>,
+    pub size: Option<u64>,
+}
+
+/// Streams one layer blob: sniffs its compression, verifies both digests, walks the tar.
+pub fn walk_blob<C: Collector>(
+    what: &str,
+    blob: impl Read,
+    expect: &Expect,
+    collector: &C,
+) -> Result<LayerFacts<C::Item>> {
+    let limit = expect.size.map(|s| s + 1).unwrap_or(u64::MAX);
+    let compressed = Arc::new(AtomicU64::new(0));
+    let counted = Counted {
+        inner: blob.take(limit),
+        count: compressed.clone(),
+    };
+    let mut outer = Verify::new(
+        BufReader::with_capacity(256 << 10, counted),
+        expect.digest.clone(),
+    );
+    let mut magic = [0u8; 4];
+    let n = peek(&mut outer, &mut magic).map_err(|e| Error::reading(what, e))?;
+    let prefix = io::Cursor::new(magic[..n].to_vec());
+    let mut facts = {
+        let stream = prefix.chain(&mut outer);
+        match magic[..n] {
+            [0x1f, 0x8b, ..] => inner(
+                what,
+                flate2::read::MultiGzDecoder::new(stream),
+                expect,
+                collector,
+                Some(&compressed),
+            )?,
+            [0x28, 0xb5, 0x2f, 0xfd] => {
+                let zstd = zstd::stream::read::Decoder::new(stream)
+                    .map_err(|e| Error::reading(what, e))?;
+                inner(what, zstd, expect, collector, Some(&compressed))?
+            }
+            // An uncompressed blob is its own tar: when both digests name it, hash it once.
+            _ if expect.digest.is_some() && expect.digest == expect.diff_id => inner(
+                what,
+                stream,
+                &Expect {
+                    digest: None,
+                    diff_id: None,
+                    size: None,
+                },
+                collector,
+                None,
+            )?,
+            _ => inner(what, stream, expect, collector, None)?,
+        }
+    };
+    outer.finish().map_err(|e| Error::reading(what, e))?;
+    facts.blob_size = outer.count();
+    if let Some(size) = expect.size {
+        if facts.blob_size != size {
+            return Err(Error::format(
+                what,
+                format!(
+                    "blob is {} bytes, the manifest says {size}",
+                    facts.blob_size
+                ),
+            ));
+        }
+    }
+    Ok(facts)
+}
+
+fn peek(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn inner<C: Collector>(
+    what: &str,
+    tar: impl Read,
+    expect: &Expect,
+    collector: &C,
+    compressed: Option<&Arc<AtomicU64>>,
+) -> Result<LayerFacts<C::Item>> {
+    let bomb = Bomb {
+        inner: tar,
+        read: 0,
+        compressed: compressed.cloned(),
+    };
+    let mut verify = Verify::new(bomb, expect.diff_id.clone());
+    let facts = walk_tar(what, &mut verify, collector)?;
+    let tar_size = facts.tar_size;
+    verify
+        .finish()
+        .map_err(|e| Error::reading(format!("{what} (uncompressed)"), e))?;
+    Ok(LayerFacts {
+        tar_size: tar_size.max(verify.count()),
+        ..facts
+    })
+}
+
+/// Counts bytes into a shared counter, so the decompressed side can see the ratio.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Fails a decompressed stream that grows past the bomb limits.
+struct Bomb<R> {
+    inner: R,
+    read: u64,
+    compressed: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Bomb<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if let Some(compressed) = &self.compressed {
+            let ratio_exceeded = self.read > 1 << 30
+                && self.read / compressed.load(Ordering::Relaxed).max(1) > MAX_RATIO;
+            if self.read > MAX_UNCOMPRESSED || ratio_exceeded {
+                let message = format!(
+                    "decompression bomb: {} bytes from {} compressed",
+                    self.read,
+                    compressed.load(Ordering::Relaxed)
+                );
+                return Err(StreamFault::Limit(message).into());
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Walks a tar stream, recording entries and collecting wanted files.
+pub fn walk_tar<C: Collector>(
+    what: &str,
+    stream: impl Read,
+    collector: &C,
+) -> Result<LayerFacts<C::Item>> {
+    let mut archive = tar::Archive::new(stream);
+    let mut facts = LayerFacts {
+        files: FileList::default(),
+        collected: Vec::new(),
+        tar_size: 0,
+        blob_size: 0,
+        warnings: Vec::new(),
+    };
+    let entries = archive.entries().map_err(|e| Error::reading(what, e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| Error::reading(what, e))?;
+        let header = entry.header();
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => Kind::File,
+            tar::EntryType::Directory => Kind::Dir,
+            tar::EntryType::Symlink => Kind::Symlink,
+            tar::EntryType::Link => Kind::Hardlink,
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => Kind::Special,
+            _ => continue, // PAX/GNU metadata members are folded into the next entry by tar
+        };
+        let mode = header.mode().unwrap_or(0);
+        let size = entry.size();
+        let raw = entry.path_bytes().into_owned();
+        let Some(path) = normalize(&raw, &mut facts.warnings) else {
+            continue;
+        };
+        let (path, kind) = whiteout(path, kind);
+        let link = match kind {
+            Kind::Symlink | Kind::Hardlink => entry
+                .link_name_bytes()
+                .map(|l| l.into_owned())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let link = if kind == Kind::Hardlink {
+            normalize(&link, &mut facts.warnings).unwrap_or_default()
+        } else {
+            link
+        };
+        if facts.files.len() >= MAX_ENTRIES || !facts.files.push(&path, &link, size, mode, kind) {
+            return Err(Error::Limit {
+                what: what.into(),
+                message: format!("more than {MAX_ENTRIES} entries or 4 GiB of names"),
+            });
+        }
+        if kind == Kind::File {
+            collect_file(what, &mut entry, &path, size, mode, collector, &mut facts)?;
+        }
+    }
+    // Drain the end-of-archive padding so digests cover every byte.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(|e| Error::reading(what, e))?;
+    facts.files.finish();
+    Ok(facts)
+}
+
+fn collect_file<C: Collector, R: Read>(
+    what: &str,
+    entry: &mut R,
+    path: &[u8],
+    size: u64,
+    mode: u32,
+    collector: &C,
+    facts: &mut LayerFacts<C::Item>,
+) -> Result<()> {
+    let Ok(path) = std::str::from_utf8(path) else {
+        return Ok(());
+    };
+    if !collector.wants(path, size, mode) {
+        return Ok(());
+    }
+    if size > collector.max_size(path) {
+        facts
+            .warnings
+            .push(format!("/{path}: {size} bytes, too large to catalog"));
+        return Ok(());
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    entry
+        .read_to_end(&mut data)
+        .map_err(|e| Error::reading(format!("{what}: /{path}"), e))?;
+    if let Some(item) = collector.collect(path, mode, &data) {
+        facts.collected.push((path.to_string(), item));
+    }
+    Ok(())
+}
+
+/// `./a//b/` → `a/b`; `/abs` → `abs` (noted); anything with `..` is refused (noted), since a
+/// runtime must never follow it out of the root.
+fn normalize(raw: &[u8], warnings: &mut Vec<String>) -> Option<Vec<u8>> {
+    if raw.starts_with(b"/") {
+        warnings.push(format!(
+            "absolute path in layer: {}",
+            String::from_utf8_lossy(raw)
+        ));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for part in raw.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                warnings.push(format!(
+                    "path with '..' in layer, skipped: {}",
+                    String::from_utf8_lossy(raw)
+                ));
+                return None;
+            }
+            part => {
+                if !out.is_empty() {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(part);
+            }
+        }
+    }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+/// `dir/.wh.name` → (`dir/name`, Whiteout); `dir/.wh..wh..opq` → (`dir`, Opaque).
+fn whiteout(path: Vec<u8>, kind: Kind) -> (Vec<u8>, Kind) {
+    let base_start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let base = &path[base_start..];
+    if base == b".wh..wh..opq" {
+        return (path[..base_start.saturating_sub(1)].to_vec(), Kind::Opaque);
+    }
+    if let Some(hidden) = base.strip_prefix(b".wh.") {
+        let mut p = path[..base_start].to_vec();
+        p.extend_from_slice(hidden);
+        return (p, Kind::Whiteout);
+    }
+    (path, kind)
+}
+
+/// Walks a directory tree as if it were one layer (`dir:PATH`). Does not follow symlinks,
+/// does not cross into `/proc`, `/sys` or `/dev` of a root filesystem.
+pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C::Item>> {
+    use std::os::unix::fs::MetadataExt;
+    let what = format!("dir:{}", root.display());
+    let mut facts = LayerFacts {
+        files: FileList::default(),
+        collected: Vec::new(),
+        tar_size: 0,
+        blob_size: 0,
+        warnings: Vec::new(),
+    };
+    let top = std::fs::symlink_metadata(root).map_err(|e| Error::io(root, e))?;
+    if !top.is_dir() {
+        return Err(Error::format(&what, "not a directory"));
+    }
+    let mut stack = vec![(root.to_path_buf(), Vec::<u8>::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let read = match std::fs::read_dir(&dir) {
+            Ok(r) => r,
+            Err(e) => {
+                facts.warnings.push(format!("{}: {e}", dir.display()));
+                continue;
+            }
+        };
+        for item in read {
+            let Ok(item) = item else { continue };
+            let name = item.file_name();
+            let mut path = rel.clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()));
+            let Ok(meta) = item.metadata() else { continue };
+            let ft = meta.file_type();
+            let (kind, size, link) = if ft.is_dir() {
+                (Kind::Dir, 0, Vec::new())
+            } else if ft.is_symlink() {
+                let target = std::fs::read_link(item.path())
+                    .map(|t| t.into_os_string().into_encoded_bytes())
+                    .unwrap_or_default();
+                (Kind::Symlink, 0, target)
+            } else if ft.is_file() {
+                (Kind::File, meta.size(), Vec::new())
+            } else {
+                (Kind::Special, 0, Vec::new())
+            };
+            facts.tar_size += size;
+            if !facts.files.push(&path, &link, size, meta.mode(), kind) {
+                return Err(Error::Limit {
+                    what,
+                    message: "more than 4 GiB of names".into(),
+                });
+            }
+            match kind {
+                Kind::Dir if !(rel.is_empty() && is_virtual(root, &path)) => {
+                    stack.push((item.path(), path))
+                }
+                Kind::File => collect_disk_file(
+                    &item.path(),
+                    &path,
+                    size,
+                    meta.mode(),
+                    collector,
+                    &mut facts,
+                ),
+                _ => {}
+            }
+        }
+    }
+    facts.files.finish();
+    Ok(facts)
+}
+
+fn is_virtual(root: &Path, top_name: &[u8]) -> bool {
+    root == Path::new("/") && matches!(top_name, b"proc" | b"sys" | b"dev")
+}
+
+fn collect_disk_file<C: Collector>(
+    full: &Path,
+    path: &[u8],
+    size: u64,
+    mode: u32,
+    collector: &C,
+    facts: &mut LayerFacts<C::Item>,
+) {
+    let Ok(path) = std::str::from_utf8(path) else {
+        return;
+    };
+    if !collector.wants(path, size, mode) {
+        return;
+    }
+    if size > collector.max_size(path) {
+        facts
+            .warnings
+            .push(format!("/{path}: {size} bytes, too large to catalog"));
+        return;
+    }
+    match std::fs::read(full) {
+        Ok(data) => {
+            if let Some(item) = collector.collect(path, mode, &data) {
+                facts.collected.push((path.to_string(), item));
+            }
+        }
+        Err(e) => facts.warnings.push(format!("{}: {e}", full.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whiteout_names() {
+        assert_eq!(
+            whiteout(b"a/.wh.b".to_vec(), Kind::File),
+            (b"a/b".to_vec(), Kind::Whiteout)
+        );
+        assert_eq!(
+            whiteout(b"a/.wh..wh..opq".to_vec(), Kind::File),
+            (b"a".to_vec(), Kind::Opaque)
+        );
+        assert_eq!(
+            whiteout(b".wh.top".to_vec(), Kind::File),
+            (b"top".to_vec(), Kind::Whiteout)
+        );
+    }
+
+    #[test]
+    fn normalizes_and_refuses_dotdot() {
+        let mut w = Vec::new();
+        assert_eq!(normalize(b"./a//b/", &mut w), Some(b"a/b".to_vec()));
+        assert_eq!(normalize(b"a/../../etc/passwd", &mut w), None);
+        assert_eq!(normalize(b"/etc/x", &mut w), Some(b"etc/x".to_vec()));
+        assert_eq!(w.len(), 2);
+    }
+}
