@@ -21,7 +21,7 @@ pub mod files;
 pub mod merge;
 pub mod reference;
 pub mod report;
-mod select;
+pub mod select;
 pub mod source;
 pub mod spec;
 mod walk;

@@ -22,7 +22,7 @@ pub struct Selector {
 const MAX_DEPTH: usize = 8;
 
 /// Walks from the top-level `index` to one image manifest descriptor.
-pub(crate) fn manifest_in(
+pub fn manifest_in(
     source: &dyn Source,
     index: &Index,
     sel: &Selector,
@@ -160,7 +160,7 @@ fn find_digest(
     Ok(None)
 }
 
-pub(crate) fn load_index(source: &dyn Source, digest: &Digest) -> Result<Index> {
+pub fn load_index(source: &dyn Source, digest: &Digest) -> Result<Index> {
     let what = format!("{}: index {digest}", source.name());
     parse_json(&what, &read_small(source, digest, &what, MAX_JSON)?)
 }

@@ -40,7 +40,7 @@ pub trait Source: Send + Sync {
 }
 
 /// Reads a whole (small) blob, refusing more than `limit` bytes.
-pub(crate) fn read_small(
+pub fn read_small(
     source: &dyn Source,
     digest: &Digest,
     what: &str,
