@@ -1,15 +1,22 @@
-//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip) and
-//! `*.egg-info/PKG-INFO` (setuptools), both RFC 822 headers per the core metadata spec.
+//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip),
+//! `*.egg-info/PKG-INFO` (setuptools) and the single-file `*.egg-info` of distutils (Debian's
+//! python3-* packages ship some), all RFC 822 headers per the core metadata spec.
 
 use crate::fields::{fields, paragraphs};
+use crate::paths::is_regular;
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants(meta: &FileMeta) -> bool {
     let p = meta.path;
-    p.ends_with(".dist-info/METADATA") || p.ends_with(".egg-info/PKG-INFO")
+    p.ends_with(".dist-info/METADATA")
+        || p.ends_with(".egg-info/PKG-INFO")
+        || (p.ends_with(".egg-info") && is_regular(meta.mode) && meta.size > 0)
 }
 
 pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
+    if file.data.is_empty() && file.path.ends_with(".egg-info") {
+        return Ok(Vec::new()); // a directory entry handed over by a walker that sends those
+    }
     let text = String::from_utf8_lossy(file.data);
     // The headers end at the first blank line; the long description follows.
     let Some(head) = paragraphs(&text).next() else {

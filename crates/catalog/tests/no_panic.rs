@@ -1,0 +1,181 @@
+//! Hostile input: random, truncated and mutated bytes never make a parser panic. Each
+//! cataloger is run on its own kind of seed (synthetic, plus real files when ../shared and the
+//! fixture images exist), then on prefixes and byte-flipped copies of it.
+
+mod common;
+
+use std::io::Write;
+
+use plinth_catalog::{CATALOGERS, Cataloger, FileInput};
+use proptest::prelude::*;
+
+fn cataloger(name: &str) -> &'static Cataloger {
+    CATALOGERS.iter().find(|c| c.name == name).unwrap()
+}
+
+/// Parses `data` as every cataloger would see it under `path`; only panics matter.
+fn feed(name: &str, path: &str, data: &[u8]) {
+    let _ = (cataloger(name).parse)(&FileInput {
+        path,
+        data,
+        mode: 0o755,
+    });
+}
+
+fn jar_seed() -> Vec<u8> {
+    let mut inner = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    inner.start_file("META-INF/MANIFEST.MF", opts).unwrap();
+    inner
+        .write_all(b"Manifest-Version: 1.0\nImplementation-Version: 1.2\n")
+        .unwrap();
+    let inner = inner.finish().unwrap().into_inner();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("META-INF/maven/g/a/pom.properties", opts)
+        .unwrap();
+    w.write_all(b"groupId=g\nartifactId=a\nversion=1\n")
+        .unwrap();
+    w.start_file("lib/inner-1.2.jar", opts).unwrap();
+    w.write_all(&inner).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+/// (cataloger, path, seed bytes): synthetic seeds always, real ones when present.
+fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let mut s: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("dpkg-db", "/var/lib/dpkg/status", b"Package: a\nStatus: install ok installed\nVersion: 1\nSource: b (2)\n\nPackage: c\nVersion: 3\n".to_vec()),
+        ("apk-db", "/lib/apk/db/installed", b"P:musl\nV:1.2.5-r0\nA:x86_64\nF:lib\nR:libc.so\n\nP:b\nV:2\n".to_vec()),
+        ("python-package", "/x/a-1.dist-info/METADATA", b"Metadata-Version: 2.1\nName: a\nVersion: 1\nClassifier: License :: OSI Approved :: MIT License\n\nbody\n".to_vec()),
+        ("npm-package", "/app/package.json", br#"{"name":"@s/a","version":"1.0.0","licenses":[{"type":"MIT"}]}"#.to_vec()),
+        ("java-archive", "/app/a.jar", jar_seed()),
+    ];
+    if let Some(shared) = common::shared() {
+        let rpm = shared.join("fixtures/rpmdb");
+        for (file, path) in [
+            ("built-here/rpmdb.sqlite", "/var/lib/rpm/rpmdb.sqlite"),
+            (
+                "sle15-bci-ndb/Packages.db",
+                "/usr/lib/sysimage/rpm/Packages.db",
+            ),
+            ("libuuid-bdb/Packages", "/var/lib/rpm/Packages"),
+        ] {
+            s.push(("rpm-db", path, std::fs::read(rpm.join(file)).unwrap()));
+        }
+        let apk = shared.join("fixtures/alpine/3.20.3-x86_64/lib/apk/db/installed");
+        s.push((
+            "apk-db",
+            "/lib/apk/db/installed",
+            std::fs::read(apk).unwrap(),
+        ));
+    }
+    if let Some(layout) = common::fixture_image("oci-debian-app") {
+        for (path, data, _) in common::wanted_files(&layout) {
+            let name = match path.as_str() {
+                "/usr/local/bin/dive" => "go-binary",
+                "/usr/local/bin/rustapp" => "rust-binary",
+                "/var/lib/dpkg/status" => "dpkg-db",
+                _ => continue,
+            };
+            s.push((
+                name,
+                if name == "dpkg-db" {
+                    "/var/lib/dpkg/status"
+                } else {
+                    "/usr/local/bin/x"
+                },
+                data,
+            ));
+        }
+    }
+    s
+}
+
+#[test]
+fn every_prefix_of_small_seeds_and_sampled_prefixes_of_large_ones() {
+    for (name, path, data) in seeds() {
+        let step = (data.len() / 2000).max(1);
+        for n in (0..data.len()).step_by(step) {
+            feed(name, path, &data[..n]);
+        }
+    }
+}
+
+#[test]
+fn random_bytes_to_every_cataloger() {
+    let paths = [
+        ("apk-db", "/lib/apk/db/installed"),
+        ("dpkg-db", "/var/lib/dpkg/status"),
+        ("rpm-db", "/var/lib/rpm/Packages"),
+        ("python-package", "/a.dist-info/METADATA"),
+        ("npm-package", "/package.json"),
+        ("go-binary", "/bin/x"),
+        ("rust-binary", "/bin/x"),
+        ("java-archive", "/a.jar"),
+    ];
+    assert_eq!(paths.len(), CATALOGERS.len(), "every cataloger is fuzzed");
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
+    runner
+        .run(&proptest::collection::vec(any::<u8>(), 0..4096), |bytes| {
+            for (name, path) in paths {
+                feed(name, path, &bytes);
+            }
+            // Magic numbers first, so the format readers get past their sniffing.
+            for magic in [
+                &b"\x7fELF\x02\x01\x01"[..],
+                b"SQLite format 3\0",
+                b"RpmP\0\0\0\0",
+                b"PK\x03\x04",
+            ] {
+                let mut v = magic.to_vec();
+                v.extend_from_slice(&bytes);
+                for (name, path) in paths {
+                    feed(name, path, &v);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn flipped_bytes_in_real_seeds() {
+    let seeds = seeds();
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
+    runner
+        .run(
+            &(
+                any::<prop::sample::Index>(),
+                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
+            ),
+            |(which, flips)| {
+                let (name, path, data) = which.get(&seeds);
+                let mut data = data.clone();
+                if data.is_empty() {
+                    return Ok(());
+                }
+                for (at, byte) in flips {
+                    let i = at.index(data.len());
+                    data[i] = byte;
+                }
+                feed(name, path, &data);
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn bdb_metadata_claims_pages_beyond_the_file() {
+    // Magic at offset 12, a 4096-byte page size, last page far beyond the 64 bytes given.
+    let mut b = vec![0u8; 64];
+    b[12..16].copy_from_slice(&0x0006_1561u32.to_le_bytes());
+    b[20..24].copy_from_slice(&4096u32.to_le_bytes());
+    b[32..36].copy_from_slice(&1000u32.to_le_bytes());
+    let err = (cataloger("rpm-db").parse)(&FileInput {
+        path: "/var/lib/rpm/Packages",
+        data: &b,
+        mode: 0,
+    })
+    .unwrap_err();
+    assert!(err.contains("BerkeleyDB"), "{err}");
+}
