@@ -3,24 +3,25 @@
 
 use std::path::PathBuf;
 
-/// What went wrong, with the input it went wrong on.
+/// What went wrong, with the input it went wrong on. Causes are part of the message rather than
+/// a `source()` chain, so printing the chain does not repeat them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DbError {
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file is not any feed format this crate reads (HTML error page, random bytes, …).
     #[error("{}: {what}", path.display())]
     NotAFeed { path: PathBuf, what: String },
     /// A zip archive could not be read.
-    #[error("{}: not a readable zip archive: {source}", path.display())]
+    #[error("{}: not a readable zip archive: {cause}", path.display())]
     Zip {
         path: PathBuf,
-        source: zip::result::ZipError,
+        cause: zip::result::ZipError,
     },
     /// A whole feed document (not one record of it) is malformed JSON or YAML.
     #[error("{}: malformed {format}: {message}", path.display())]
@@ -58,10 +59,10 @@ pub enum DbError {
 }
 
 impl DbError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         DbError::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 
@@ -77,9 +78,9 @@ impl DbError {
     pub(crate) fn renamed(self, name: &std::path::Path) -> DbError {
         let path = name.to_path_buf();
         match self {
-            DbError::Io { source, .. } => DbError::Io { path, source },
+            DbError::Io { cause, .. } => DbError::Io { path, cause },
             DbError::NotAFeed { what, .. } => DbError::NotAFeed { path, what },
-            DbError::Zip { source, .. } => DbError::Zip { path, source },
+            DbError::Zip { cause, .. } => DbError::Zip { path, cause },
             DbError::Malformed {
                 format, message, ..
             } => DbError::Malformed {

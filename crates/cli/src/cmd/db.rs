@@ -1,10 +1,346 @@
-//! `plinth db`: not built yet.
+//! `plinth db`: build, update, import, export and inspect the local vulnerability database.
 
-use crate::exit::{self, CmdResult, Failure};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::anyhow;
+use plinth_vulndb::{Config, DbError, DbInfo, Outcome, UpdateOptions, VulnDb};
+
+use crate::exit::{self, Classify, CmdResult, Failure};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The database file [default: $XDG_CACHE_HOME/plinth/vuln.redb, else ~/.cache/plinth/vuln.redb]
+    #[arg(long, global = true, value_name = "PATH", env = "PLINTH_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: DbCommand,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(Failure::new(exit::USAGE, anyhow::anyhow!("plinth db is not built yet")))
+#[derive(clap::Subcommand)]
+enum DbCommand {
+    /// Download the advisory feeds (OSV exports, Alpine secdb, Debian tracker) and rebuild.
+    Update(UpdateArgs),
+    /// Build from local files, directories, OSV zips or a bundle made by `db export`.
+    Import {
+        /// OSV JSON files or directories, `all.zip` exports, Alpine secdb JSON/YAML, Debian
+        /// tracker JSON, or a bundle.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Write the whole database as a single-file bundle for `db import` on another machine.
+    Export {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Sources, per-ecosystem counts, build time and age.
+    Info {
+        /// Output format.
+        #[arg(short = 'f', long, value_enum, default_value_t = InfoFormat::Table)]
+        format: InfoFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum InfoFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct UpdateArgs {
+    /// A mirror serving the upstream paths (`/PyPI/all.zip`, `/v3.20/main.json`,
+    /// `/tracker/data/json`); repeat to try several in order. Replaces upstream.
+    #[arg(long = "db-source", value_name = "URL")]
+    sources: Vec<String>,
+    /// Config file (`mirror = URL`, `ecosystems = …`, `osv = …`, `alpine = …`) [default:
+    /// $XDG_CONFIG_HOME/plinth/db.conf when it exists]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Fetch only these ecosystems (comma-separated: Go,PyPI,npm,Alpine,Debian,Ubuntu,…).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    ecosystems: Vec<String>,
+    /// Seconds to wait to connect, and for each read before a server counts as stalled.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
+    /// Extra attempts per URL for 5xx answers, timeouts and broken transfers.
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
+    /// Downloads at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    parallel: usize,
+    /// No progress bars (they are drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let path = args.db.unwrap_or_else(VulnDb::default_path);
+    match args.command {
+        DbCommand::Update(update) => run_update(&path, update),
+        DbCommand::Import { paths } => run_import(&path, &paths),
+        DbCommand::Export { file } => run_export(&path, &file),
+        DbCommand::Info { format } => run_info(&path, format),
+    }
+}
+
+/// The exit code for a library error: bad input, network, or the database itself.
+fn classify(error: &DbError) -> u8 {
+    match error {
+        DbError::Http { .. } => exit::NETWORK,
+        DbError::Missing { .. }
+        | DbError::Schema { .. }
+        | DbError::Store { .. }
+        | DbError::Corrupt { .. } => exit::DATABASE,
+        _ => exit::INPUT,
+    }
+}
+
+fn fail(error: DbError) -> Failure {
+    Failure::new(classify(&error), error)
+}
+
+fn update_options(args: &UpdateArgs) -> Result<UpdateOptions, Failure> {
+    let config = match &args.config {
+        Some(file) => Config::load(file).map_err(fail)?,
+        None => {
+            let default = Config::default_path();
+            if default.is_file() {
+                Config::load(&default).map_err(fail)?
+            } else {
+                Config::default()
+            }
+        }
+    };
+    let ecosystems = if args.ecosystems.is_empty() {
+        config.ecosystems.clone()
+    } else {
+        args.ecosystems.clone()
+    };
+    let mut options = UpdateOptions {
+        sources: plinth_vulndb::select(config.sources(), &ecosystems),
+        mirrors: if args.sources.is_empty() {
+            config.mirrors.clone()
+        } else {
+            args.sources.clone()
+        },
+        parallel: args.parallel.max(1),
+        progress: !args.no_progress,
+        ..UpdateOptions::default()
+    };
+    if let Some(t) = args.timeout.or(config.timeout.map(|d| d.as_secs_f64())) {
+        if !(t > 0.0 && t.is_finite()) {
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow!("--timeout must be a positive number of seconds"),
+            ));
+        }
+        options.timeout = Duration::from_secs_f64(t);
+    }
+    if let Some(r) = args.retries.or(config.retries) {
+        options.retries = r;
+    }
+    Ok(options)
+}
+
+fn run_update(path: &std::path::Path, args: UpdateArgs) -> CmdResult {
+    let options = update_options(&args)?;
+    let report = plinth_vulndb::update(path, &options).map_err(fail)?;
+    let mut err = std::io::stderr().lock();
+    let mut worst: Option<u8> = None;
+    for source in &report.sources {
+        let line = match &source.result {
+            Outcome::Updated { url, stats } => {
+                let mut line = format!(
+                    "{}: updated from {url}: {} advisories",
+                    source.name, stats.records
+                );
+                if stats.skipped > 0 {
+                    line += &format!(
+                        ", {} malformed skipped ({})",
+                        stats.skipped,
+                        stats.first_skipped.join(", ")
+                    );
+                }
+                line
+            }
+            Outcome::NotModified { url } => format!("{}: not modified ({url})", source.name),
+            Outcome::Failed(e) => {
+                let code = if e.is_network() {
+                    exit::NETWORK
+                } else {
+                    exit::INPUT
+                };
+                worst = Some(worst.map_or(code, |w| w.max(code)));
+                format!("{}: FAILED, old data kept: {e}", source.name)
+            }
+        };
+        let _ = writeln!(err, "{line}");
+    }
+    match worst {
+        None => Ok(ExitCode::SUCCESS),
+        Some(code) => {
+            let failed = report.failures().count();
+            Err(Failure::new(
+                code,
+                anyhow!(
+                    "{failed} of {} sources could not be updated",
+                    report.sources.len()
+                ),
+            ))
+        }
+    }
+}
+
+fn run_import(path: &std::path::Path, inputs: &[PathBuf]) -> CmdResult {
+    let report = plinth_vulndb::import(path, inputs).map_err(fail)?;
+    let mut err = std::io::stderr().lock();
+    for source in &report.sources {
+        let mut line = format!("{}: {} advisories", source.name, source.stats.records);
+        if source.stats.skipped > 0 {
+            line += &format!(
+                ", {} malformed skipped (first: {})",
+                source.stats.skipped,
+                source.stats.first_skipped.join(", ")
+            );
+        }
+        let _ = writeln!(err, "{line}");
+    }
+    let _ = writeln!(err, "wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_export(path: &std::path::Path, file: &std::path::Path) -> CmdResult {
+    let sources = plinth_vulndb::export(path, file).map_err(fail)?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "exported {} sources to {}",
+        sources.len(),
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_info(path: &std::path::Path, format: InfoFormat) -> CmdResult {
+    let info = VulnDb::open(path).and_then(|db| db.info()).map_err(fail)?;
+    crate::output::write_to(None, |out| match format {
+        InfoFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &info_json(&info))?;
+            writeln!(out)
+        }
+        InfoFormat::Table => render_info(out, &info),
+    })
+    .code(exit::OUTPUT)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn info_json(info: &DbInfo) -> serde_json::Value {
+    serde_json::json!({
+        "path": info.path,
+        "schema": info.schema,
+        "built": format_time(info.built),
+        "age_seconds": info.age().as_secs(),
+        "file_size": info.file_size,
+        "sources": info.sources.iter().map(|s| serde_json::json!({
+            "name": s.name,
+            "origin": s.origin,
+            "loaded": format_time(s.loaded_at),
+            "checked": format_time(s.checked_at),
+            "etag": s.etag,
+            "last_modified": s.last_modified,
+            "advisories": s.stats.records,
+            "skipped": s.stats.skipped,
+            "first_skipped": s.stats.first_skipped,
+            "withdrawn": s.stats.withdrawn,
+            "ecosystems": s.ecosystems,
+        })).collect::<Vec<_>>(),
+        "ecosystems": info.ecosystems,
+    })
+}
+
+fn render_info(out: &mut dyn Write, info: &DbInfo) -> std::io::Result<()> {
+    writeln!(out, "Database:  {}", info.path.display())?;
+    writeln!(out, "Schema:    {}", info.schema)?;
+    writeln!(
+        out,
+        "Built:     {} ({} ago)",
+        format_time(info.built),
+        format_age(info.age())
+    )?;
+    writeln!(out, "Size:      {} bytes", info.file_size)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<40} {:>10} {:>8} {:<20} ORIGIN",
+        "SOURCE", "ADVISORIES", "SKIPPED", "LOADED"
+    )?;
+    for s in &info.sources {
+        writeln!(
+            out,
+            "{:<40} {:>10} {:>8} {:<20} {}",
+            s.name,
+            s.stats.records,
+            s.stats.skipped,
+            format_time(s.loaded_at),
+            s.origin
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<40} {:>10} {:>10}",
+        "ECOSYSTEM", "PACKAGES", "ADVISORIES"
+    )?;
+    for (eco, count) in &info.ecosystems {
+        writeln!(
+            out,
+            "{eco:<40} {:>10} {:>10}",
+            count.packages, count.advisories
+        )?;
+    }
+    Ok(())
+}
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), by the civil-from-days algorithm.
+fn format_time(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn format_age(age: Duration) -> String {
+    let s = age.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..86_400 => format!("{}h{}m", s / 3_600, s % 3_600 / 60),
+        _ => format!("{}d{}h", s / 86_400, s % 86_400 / 3_600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_time;
+
+    #[test]
+    fn formats_utc() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
 }

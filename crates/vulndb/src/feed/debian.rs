@@ -26,7 +26,7 @@ use crate::model::{Advisory, Affected, Event, Range, RangeKind, Severity, Severi
 struct RawIssue {
     #[serde(default, deserialize_with = "nullable")]
     description: String,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "map_or_empty_list")]
     releases: BTreeMap<String, RawRelease>,
 }
 
@@ -40,6 +40,28 @@ struct RawRelease {
     urgency: Option<String>,
     #[serde(default)]
     nodsa_reason: Option<String>,
+}
+
+/// The tracker writes an issue with no releases as `[]` (PHP-style empty map), as in
+/// `chromium-browser/CVE-2022-0358`; anything else must be an object.
+fn map_or_empty_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, RawRelease>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum MapOrList {
+        Map(BTreeMap<String, RawRelease>),
+        List(Vec<serde::de::IgnoredAny>),
+        Null(()),
+    }
+    match MapOrList::deserialize(d)? {
+        MapOrList::Map(map) => Ok(map),
+        MapOrList::List(list) if list.is_empty() => Ok(BTreeMap::new()),
+        MapOrList::List(_) => Err(serde::de::Error::custom(
+            "`releases` is a non-empty list, expected an object",
+        )),
+        MapOrList::Null(()) => Ok(BTreeMap::new()),
+    }
 }
 
 /// Reads the whole tracker document.

@@ -147,10 +147,11 @@ fn convert(raw: RawRecord, source: &str) -> Parsed {
         return Parsed::Withdrawn;
     }
     let severity = record_severities(&raw);
-    let mut aliases = raw.aliases;
-    for up in raw.upstream {
-        if !aliases.contains(&up) && up != raw.id {
-            aliases.push(up);
+    // Real records repeat aliases (GO-2025-4014 lists its CVE twice); keep each id once.
+    let mut aliases: Vec<String> = Vec::new();
+    for alias in raw.aliases.into_iter().chain(raw.upstream) {
+        if !aliases.contains(&alias) && alias != raw.id {
+            aliases.push(alias);
         }
     }
     let summary = if raw.summary.trim().is_empty() {
@@ -381,7 +382,7 @@ pub fn read_zip(
 ) -> Result<(), DbError> {
     let zip_err = |e| DbError::Zip {
         path: path.into(),
-        source: e,
+        cause: e,
     };
     let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
     let workers = std::thread::available_parallelism()
