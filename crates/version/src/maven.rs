@@ -2,8 +2,8 @@
 //!
 //! The version is cut at `.` and `-` and wherever digits meet non-digits. Numbers compare by
 //! value; words are qualifiers, ordered `alpha < beta < milestone < rc = cr < snapshot <
-//! "" = ga = final < sp`, then any other word, alphabetically (case-insensitive); `a1`, `b1`,
-//! `m1` mean `alpha-1`, `beta-1`, `milestone-1`. A `-` or a digit/letter change opens a nested
+//! "" = ga = final = release < sp`, then any other word, alphabetically (case-insensitive); `a1`, `b1`,
+//! `m1` mean `alpha-1`, `beta-1`, `milestone-1`; `release` is another name for "". A `-` or a digit/letter change opens a nested
 //! list, so `1-1 < 1.1` and `1-sp < 1-1`. Trailing zeros and release qualifiers are dropped
 //! from each list before comparing (`1.0 = 1 = 1-ga`).
 //!
@@ -51,7 +51,12 @@ fn qualifier(text: &[u8], followed_by_digit: bool) -> Item<'_> {
         [c] if followed_by_digit && c.eq_ignore_ascii_case(&b'a') => b"alpha",
         [c] if followed_by_digit && c.eq_ignore_ascii_case(&b'b') => b"beta",
         [c] if followed_by_digit && c.eq_ignore_ascii_case(&b'm') => b"milestone",
-        t if t.eq_ignore_ascii_case(b"ga") || t.eq_ignore_ascii_case(b"final") => b"",
+        t if t.eq_ignore_ascii_case(b"ga")
+            || t.eq_ignore_ascii_case(b"final")
+            || t.eq_ignore_ascii_case(b"release") =>
+        {
+            b""
+        }
         t if t.eq_ignore_ascii_case(b"cr") => b"rc",
         t => t,
     };
@@ -104,41 +109,56 @@ impl<'a> Items<'a> {
     }
 }
 
-/// `ComparableVersion.parseVersion`, flattened: each `Sub` starts the nested list that holds
-/// everything after it.
+/// `ComparableVersion.parseVersion` of maven-artifact 3.8, flattened: each `Sub` starts the
+/// nested list that holds everything after it. Besides `-`, a digit/non-digit change opens a
+/// nested list, and a qualifier met at such a change (or at the end) that is not the first item
+/// of its list gets a nested list of its own.
 fn tokenize(v: &str) -> Items<'_> {
     let s = v.as_bytes();
     let mut items = Items::Inline([Item::Sub; INLINE], 0);
+    // Items in the current (innermost) list so far.
+    let mut in_list = 0usize;
     let mut digits = false;
     let mut start = 0;
     for (i, &c) in s.iter().enumerate() {
         match c {
             b'.' | b'-' => {
-                items.push(if i == start { Item::Int(b"") } else { item(digits, &s[start..i]) });
+                let it = if i == start { Item::Int(b"") } else { item(digits, &s[start..i]) };
+                items.push(it);
+                in_list += 1;
                 start = i + 1;
                 if c == b'-' {
                     items.push(Item::Sub);
+                    in_list = 0;
                 }
             }
             b'0'..=b'9' => {
                 if !digits && i > start {
+                    if in_list > 0 {
+                        items.push(Item::Sub);
+                    }
                     items.push(qualifier(&s[start..i], true));
-                    start = i;
                     items.push(Item::Sub);
+                    in_list = 0;
+                    start = i;
                 }
                 digits = true;
             }
             _ => {
                 if digits && i > start {
                     items.push(item(true, &s[start..i]));
-                    start = i;
                     items.push(Item::Sub);
+                    in_list = 0;
+                    start = i;
                 }
                 digits = false;
             }
         }
     }
     if s.len() > start {
+        if !digits && in_list > 0 {
+            items.push(Item::Sub);
+        }
         items.push(item(digits, &s[start..]));
     }
     normalize(&mut items);
@@ -193,9 +213,20 @@ fn cmp_missing(it: &Item<'_>, after: &[Item<'_>]) -> Ordering {
     match it {
         Item::Int(d) => if d.is_empty() { Ordering::Equal } else { Ordering::Greater },
         Item::Str(rank, _) => rank.cmp(&RELEASE),
-        // maven-artifact 3.8 looks only at a nested list's first item here.
-        Item::Sub => after.first().map_or(Ordering::Equal, |first| cmp_missing(first, &after[1..])),
+        Item::Sub => cmp_list_missing(after),
     }
+}
+
+/// A list against a missing item: its first item that differs from "nothing" decides.
+fn cmp_list_missing(list: &[Item<'_>]) -> Ordering {
+    for (k, it) in list.iter().enumerate() {
+        let ord = cmp_missing(it, &list[k + 1..]);
+        // A nested list is the last item of its list.
+        if ord != Ordering::Equal || matches!(it, Item::Sub) {
+            return ord;
+        }
+    }
+    Ordering::Equal
 }
 
 fn cmp_qualifiers(ra: u8, ta: &[u8], rb: u8, tb: &[u8]) -> Ordering {
