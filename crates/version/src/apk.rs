@@ -65,7 +65,10 @@ struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     fn new(v: &'a str) -> Self {
-        Tokens { rest: v.as_bytes(), last: Kind::InitialDigit }
+        Tokens {
+            rest: v.as_bytes(),
+            last: Kind::InitialDigit,
+        }
     }
 
     fn first(&mut self) -> Token<'a> {
@@ -78,7 +81,11 @@ impl<'a> Tokens<'a> {
 
     fn invalid(&mut self) -> Token<'a> {
         self.last = Kind::Invalid;
-        Token { kind: Kind::Invalid, value: b"", suffix: 0 }
+        Token {
+            kind: Kind::Invalid,
+            value: b"",
+            suffix: 0,
+        }
     }
 
     /// A token of `kind` whose value is `rest[skip..skip + len]`.
@@ -86,14 +93,22 @@ impl<'a> Tokens<'a> {
         let value = &self.rest[skip..skip + len];
         self.rest = &self.rest[skip + len..];
         self.last = kind;
-        Token { kind, value, suffix: 0 }
+        Token {
+            kind,
+            value,
+            suffix: 0,
+        }
     }
 
     fn next(&mut self) -> Token<'a> {
         let prev = self.last;
         let Some(&c) = self.rest.first() else {
             self.last = Kind::End;
-            return Token { kind: Kind::End, value: b"", suffix: 0 };
+            return Token {
+                kind: Kind::End,
+                value: b"",
+                suffix: 0,
+            };
         };
         let after = &self.rest[1..];
         match c {
@@ -119,8 +134,15 @@ impl<'a> Tokens<'a> {
                 self.take(Kind::SuffixNo, 0, n)
             }
             b'~' if prev < Kind::CommitHash => {
-                let n = after.iter().take_while(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')).count();
-                if n == 0 { self.invalid() } else { self.take(Kind::CommitHash, 1, n) }
+                let n = after
+                    .iter()
+                    .take_while(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+                    .count();
+                if n == 0 {
+                    self.invalid()
+                } else {
+                    self.take(Kind::CommitHash, 1, n)
+                }
             }
             b'-' if prev < Kind::RevisionNo && after.first() == Some(&b'r') => {
                 match digit_run(&after[1..]) {
@@ -190,7 +212,11 @@ impl VersionScheme for Apk {
         if t.kind == Kind::End {
             Ok(())
         } else {
-            Err(VersionError::new(NAME, v, "not digits{.digits}[letter]{_suffix[N]}[~hash][-rN]"))
+            Err(VersionError::new(
+                NAME,
+                v,
+                "not digits{.digits}[letter]{_suffix[N]}[~hash][-rN]",
+            ))
         }
     }
 }
@@ -228,10 +254,24 @@ mod tests {
 
     #[test]
     fn validity() {
-        for ok in ["1.2", "0.1_pre2~1234abcd", "0.1_git20240101_pre1", "1.0a-r3"] {
+        for ok in [
+            "1.2",
+            "0.1_pre2~1234abcd",
+            "0.1_git20240101_pre1",
+            "1.0a-r3",
+        ] {
             assert!(Apk.parse_check(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "a", "1.0bc", "0.1a1", "0.1_foo", "0.1-r", "1.0-r1-r2", "0.1__alpha"] {
+        for bad in [
+            "",
+            "a",
+            "1.0bc",
+            "0.1a1",
+            "0.1_foo",
+            "0.1-r",
+            "1.0-r1-r2",
+            "0.1__alpha",
+        ] {
             assert!(Apk.parse_check(bad).is_err(), "{bad}");
         }
     }

@@ -19,11 +19,6 @@ pub(crate) fn strip_leading_zeros(s: &[u8]) -> &[u8] {
     &s[zeros..]
 }
 
-/// True when the digit run is all zeros (or empty).
-pub(crate) fn is_zero(s: &[u8]) -> bool {
-    s.iter().all(|&c| c == b'0')
-}
-
 /// Length of the run of ASCII digits at the start of `s`.
 pub(crate) fn digit_run(s: &[u8]) -> usize {
     s.iter().take_while(|c| c.is_ascii_digit()).count()
@@ -35,7 +30,10 @@ mod tests {
 
     #[test]
     fn compares_beyond_u64() {
-        assert_eq!(cmp_digits(b"18446744073709551616", b"18446744073709551615"), Ordering::Greater);
+        assert_eq!(
+            cmp_digits(b"18446744073709551616", b"18446744073709551615"),
+            Ordering::Greater
+        );
         assert_eq!(cmp_digits(b"000123", b"123"), Ordering::Equal);
         assert_eq!(cmp_digits(b"", b"0"), Ordering::Equal);
         assert_eq!(cmp_digits(b"99", b"100"), Ordering::Less);

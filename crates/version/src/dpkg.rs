@@ -33,12 +33,20 @@ fn split(v: &str) -> Parts<'_> {
         Some(colon) => (&v[..colon], &v[colon + 1..]),
         None => (&b""[..], v),
     };
-    let epoch = if epoch.iter().all(u8::is_ascii_digit) { epoch } else { b"" };
+    let epoch = if epoch.iter().all(u8::is_ascii_digit) {
+        epoch
+    } else {
+        b""
+    };
     let (upstream, revision) = match rest.iter().rposition(|&c| c == b'-') {
         Some(hyphen) => (&rest[..hyphen], &rest[hyphen + 1..]),
         None => (rest, &b""[..]),
     };
-    Parts { epoch, upstream, revision }
+    Parts {
+        epoch,
+        upstream,
+        revision,
+    }
 }
 
 /// The weight dpkg gives a non-digit byte (`order()` in dpkg's source): the end and digits
@@ -148,10 +156,16 @@ fn check(v: &str) -> Result<(), &'static str> {
     if !upstream[0].is_ascii_digit() {
         return Err("version number does not start with digit");
     }
-    if !upstream.iter().all(|c| c.is_ascii_alphanumeric() || b".-+~:".contains(c)) {
+    if !upstream
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || b".-+~:".contains(c))
+    {
         return Err("invalid character in version number");
     }
-    if !revision.iter().all(|c| c.is_ascii_alphanumeric() || b".+~".contains(c)) {
+    if !revision
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || b".+~".contains(c))
+    {
         return Err("invalid character in revision number");
     }
     Ok(())

@@ -79,7 +79,10 @@ const TABLE: &[(&str, Scheme)] = &[
 
 pub(crate) fn lookup(name: &str) -> Option<Scheme> {
     let head = name.split(':').next().unwrap_or("").trim();
-    TABLE.iter().find(|(known, _)| known.eq_ignore_ascii_case(head)).map(|&(_, scheme)| scheme)
+    TABLE
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(head))
+        .map(|&(_, scheme)| scheme)
 }
 
 #[cfg(test)]

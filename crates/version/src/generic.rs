@@ -37,7 +37,11 @@ impl<'a> Iterator for Runs<'a> {
     type Item = Run<'a>;
 
     fn next(&mut self) -> Option<Run<'a>> {
-        let skip = self.rest.iter().take_while(|c| !c.is_ascii_digit() && !is_letter(c)).count();
+        let skip = self
+            .rest
+            .iter()
+            .take_while(|c| !c.is_ascii_digit() && !is_letter(c))
+            .count();
         self.rest = &self.rest[skip..];
         let first = self.rest.first()?;
         let (n, run) = if first.is_ascii_digit() {
@@ -82,9 +86,10 @@ fn cmp_runs(a: Run<'_>, b: Run<'_>) -> Ordering {
         (Run::Number(x), Run::Number(y)) => cmp_digits(x, y),
         (Run::Number(_), Run::Word(_)) => Ordering::Greater,
         (Run::Word(_), Run::Number(_)) => Ordering::Less,
-        (Run::Word(x), Run::Word(y)) => {
-            x.iter().map(u8::to_ascii_lowercase).cmp(y.iter().map(u8::to_ascii_lowercase))
-        }
+        (Run::Word(x), Run::Word(y)) => x
+            .iter()
+            .map(u8::to_ascii_lowercase)
+            .cmp(y.iter().map(u8::to_ascii_lowercase)),
     }
 }
 
@@ -122,7 +127,11 @@ mod tests {
             ("1.0.a10", "1.0.a9", Greater),
             ("", "0", Equal),
             ("1.0~beta", "1.0", Less),
-            ("123456789012345678901234567890", "123456789012345678901234567891", Less),
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567891",
+                Less,
+            ),
         ];
         for (a, b, want) in cases {
             assert_eq!(compare(a, b), want, "{a} vs {b}");

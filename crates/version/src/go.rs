@@ -68,7 +68,12 @@ fn parse_toolchain(v: &[u8]) -> Result<Parsed<'_>, &'static str> {
         Pre::Pair(kind, num)
     };
     let [major, minor, patch] = numbers;
-    Ok(Parsed { major, minor, patch, pre })
+    Ok(Parsed {
+        major,
+        minor,
+        patch,
+        pre,
+    })
 }
 
 impl VersionScheme for Go {
@@ -84,7 +89,9 @@ impl VersionScheme for Go {
     }
 
     fn parse_check(&self, v: &str) -> Result<(), VersionError> {
-        parse_go(v).map(|_| ()).map_err(|problem| VersionError::new(NAME, v, problem))
+        parse_go(v)
+            .map(|_| ())
+            .map_err(|problem| VersionError::new(NAME, v, problem))
     }
 }
 
@@ -101,13 +108,21 @@ mod tests {
             ("v1.2", "v1.2.0", Equal),
             ("v2.0.0+incompatible", "v2.0.0", Equal),
             ("v2.0.1+incompatible", "v2.0.0", Greater),
-            ("v0.0.0-20191109021931-daa7c04131f5", "v0.0.0-20200101000000-000000000000", Less),
+            (
+                "v0.0.0-20191109021931-daa7c04131f5",
+                "v0.0.0-20200101000000-000000000000",
+                Less,
+            ),
             ("v0.0.0-20191109021931-daa7c04131f5", "v0.0.1", Less),
             // Pseudo-version based on a prior tag: after that tag, before the next patch.
             ("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.3", Greater),
             ("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4", Less),
             ("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4-pre", Less),
-            ("v1.2.3-pre.0.20191109021931-daa7c04131f5", "v1.2.3-pre", Greater),
+            (
+                "v1.2.3-pre.0.20191109021931-daa7c04131f5",
+                "v1.2.3-pre",
+                Greater,
+            ),
             ("go1.21.3", "1.21.3", Equal),
             ("go1.21rc2", "1.21.0-rc.2", Equal),
             ("go1.21rc2", "go1.21.0", Less),
@@ -123,10 +138,27 @@ mod tests {
 
     #[test]
     fn grammar() {
-        for ok in ["v1.2.3", "1.2.3", "v1", "v1.2", "v0.0.0-20191109021931-daa7c04131f5", "v2.3.4+incompatible", "go1.22.3", "go1.21rc2"] {
+        for ok in [
+            "v1.2.3",
+            "1.2.3",
+            "v1",
+            "v1.2",
+            "v0.0.0-20191109021931-daa7c04131f5",
+            "v2.3.4+incompatible",
+            "go1.22.3",
+            "go1.21rc2",
+        ] {
             assert!(Go.parse_check(ok).is_ok(), "{ok}");
         }
-        for bad in ["v1.2-pre", "v1.2+meta", "v01.2.3", "latest", "go1.21.0rc1", "go1.x", ""] {
+        for bad in [
+            "v1.2-pre",
+            "v1.2+meta",
+            "v01.2.3",
+            "latest",
+            "go1.21.0rc1",
+            "go1.x",
+            "",
+        ] {
             assert!(Go.parse_check(bad).is_err(), "{bad}");
         }
     }

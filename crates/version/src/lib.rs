@@ -68,7 +68,11 @@ pub struct VersionError {
 
 impl VersionError {
     pub(crate) fn new(scheme: &'static str, version: &str, problem: &'static str) -> Self {
-        VersionError { scheme, version: version.to_owned(), problem }
+        VersionError {
+            scheme,
+            version: version.to_owned(),
+            problem,
+        }
     }
 }
 

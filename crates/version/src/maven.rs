@@ -22,7 +22,15 @@ pub struct Maven;
 const NAME: &str = "maven";
 
 /// Qualifier ranks; `RELEASE` is the empty qualifier, `UNKNOWN` sorts by text after all.
-const QUALIFIERS: [&[u8]; 7] = [b"alpha", b"beta", b"milestone", b"rc", b"snapshot", b"", b"sp"];
+const QUALIFIERS: [&[u8]; 7] = [
+    b"alpha",
+    b"beta",
+    b"milestone",
+    b"rc",
+    b"snapshot",
+    b"",
+    b"sp",
+];
 const RELEASE: u8 = 5;
 const UNKNOWN: u8 = 7;
 
@@ -60,19 +68,30 @@ fn qualifier(text: &[u8], followed_by_digit: bool) -> Item<'_> {
         t if t.eq_ignore_ascii_case(b"cr") => b"rc",
         t => t,
     };
-    match QUALIFIERS.iter().position(|q| q.eq_ignore_ascii_case(canonical)) {
+    match QUALIFIERS
+        .iter()
+        .position(|q| q.eq_ignore_ascii_case(canonical))
+    {
         Some(rank) => Item::Str(rank as u8, b""),
         None => Item::Str(UNKNOWN, text),
     }
 }
 
 fn item(digits: bool, text: &[u8]) -> Item<'_> {
-    if digits { Item::Int(strip_leading_zeros(text)) } else { qualifier(text, false) }
+    if digits {
+        Item::Int(strip_leading_zeros(text))
+    } else {
+        qualifier(text, false)
+    }
 }
 
 /// Items live on the stack; only versions with more than `INLINE` items allocate.
 const INLINE: usize = 48;
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "inline on purpose: comparisons must not allocate"
+)]
 enum Items<'a> {
     Inline([Item<'a>; INLINE], usize),
     Heap(Vec<Item<'a>>),
@@ -123,7 +142,11 @@ fn tokenize(v: &str) -> Items<'_> {
     for (i, &c) in s.iter().enumerate() {
         match c {
             b'.' | b'-' => {
-                let it = if i == start { Item::Int(b"") } else { item(digits, &s[start..i]) };
+                let it = if i == start {
+                    Item::Int(b"")
+                } else {
+                    item(digits, &s[start..i])
+                };
                 items.push(it);
                 in_list += 1;
                 start = i + 1;
@@ -182,7 +205,10 @@ fn normalize(items: &mut Items<'_>) {
     let mut end = total;
     let mut next_empty = true;
     loop {
-        let start = list[..end].iter().rposition(|it| matches!(it, Item::Sub)).map_or(0, |p| p + 1);
+        let start = list[..end]
+            .iter()
+            .rposition(|it| matches!(it, Item::Sub))
+            .map_or(0, |p| p + 1);
         let sub_kept = end < total && !next_empty;
         if end < total && next_empty {
             removed[end] = true;
@@ -211,7 +237,13 @@ fn normalize(items: &mut Items<'_>) {
 /// `item.compareTo(null)`: how an item compares with a missing one.
 fn cmp_missing(it: &Item<'_>, after: &[Item<'_>]) -> Ordering {
     match it {
-        Item::Int(d) => if d.is_empty() { Ordering::Equal } else { Ordering::Greater },
+        Item::Int(d) => {
+            if d.is_empty() {
+                Ordering::Equal
+            } else {
+                Ordering::Greater
+            }
+        }
         Item::Str(rank, _) => rank.cmp(&RELEASE),
         Item::Sub => cmp_list_missing(after),
     }
@@ -231,7 +263,9 @@ fn cmp_list_missing(list: &[Item<'_>]) -> Ordering {
 
 fn cmp_qualifiers(ra: u8, ta: &[u8], rb: u8, tb: &[u8]) -> Ordering {
     ra.cmp(&rb).then_with(|| {
-        ta.iter().map(u8::to_ascii_lowercase).cmp(tb.iter().map(u8::to_ascii_lowercase))
+        ta.iter()
+            .map(u8::to_ascii_lowercase)
+            .cmp(tb.iter().map(u8::to_ascii_lowercase))
     })
 }
 
@@ -311,11 +345,22 @@ mod tests {
             assert_eq!(Maven.compare(w[0], w[1]), Less, "{} vs {}", w[0], w[1]);
             assert_eq!(Maven.compare(w[1], w[0]), Greater, "{} vs {}", w[1], w[0]);
         }
-        let same = [("1", "1.0.0"), ("1-ga", "1"), ("1.0-final", "1"), ("1a1", "1-alpha-1"), ("1.0-1", "1-1"), ("1cr1", "1rc1"), ("1.ALPHA", "1.alpha")];
+        let same = [
+            ("1", "1.0.0"),
+            ("1-ga", "1"),
+            ("1.0-final", "1"),
+            ("1a1", "1-alpha-1"),
+            ("1.0-1", "1-1"),
+            ("1cr1", "1rc1"),
+            ("1.ALPHA", "1.alpha"),
+        ];
         for (a, b) in same {
             assert_eq!(Maven.compare(a, b), Equal, "{a} vs {b}");
         }
-        assert_eq!(Maven.compare("1.0.99999999999999999999", "1.0.100000000000000000000"), Less);
+        assert_eq!(
+            Maven.compare("1.0.99999999999999999999", "1.0.100000000000000000000"),
+            Less
+        );
     }
 
     #[test]

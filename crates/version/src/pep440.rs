@@ -217,7 +217,8 @@ fn pre_key<'a>(v: &Version<'a>) -> PreKey<'a> {
 
 /// Each local segment and whether it is a number.
 fn local_segments(s: &[u8]) -> impl Iterator<Item = (bool, &[u8])> {
-    s.split(|c| matches!(c, b'-' | b'_' | b'.')).map(|seg| (seg.iter().all(u8::is_ascii_digit), seg))
+    s.split(|c| matches!(c, b'-' | b'_' | b'.'))
+        .map(|seg| (seg.iter().all(u8::is_ascii_digit), seg))
 }
 
 /// Local segments: numbers after words, words case-insensitively, fewer segments first.
@@ -237,9 +238,10 @@ fn cmp_local(a: Option<&[u8]>, b: Option<&[u8]>) -> Ordering {
             (Some((true, x)), Some((true, y))) => cmp_digits(x, y),
             (Some((true, _)), Some((false, _))) => Ordering::Greater,
             (Some((false, _)), Some((true, _))) => Ordering::Less,
-            (Some((false, x)), Some((false, y))) => {
-                x.iter().map(u8::to_ascii_lowercase).cmp(y.iter().map(u8::to_ascii_lowercase))
-            }
+            (Some((false, x)), Some((false, y))) => x
+                .iter()
+                .map(u8::to_ascii_lowercase)
+                .cmp(y.iter().map(u8::to_ascii_lowercase)),
         };
         if ord != Ordering::Equal {
             return ord;
@@ -273,7 +275,9 @@ impl VersionScheme for Pep440 {
     }
 
     fn parse_check(&self, v: &str) -> Result<(), VersionError> {
-        parse(v).map(|_| ()).map_err(|problem| VersionError::new(NAME, v, problem))
+        parse(v)
+            .map(|_| ())
+            .map_err(|problem| VersionError::new(NAME, v, problem))
     }
 }
 
@@ -335,12 +339,25 @@ mod tests {
             assert!(Pep440.parse_check(a).is_ok(), "{a}");
         }
         assert_eq!(Pep440.compare("1!0.1", "2.0"), Greater);
-        assert_eq!(Pep440.compare("1.0.99999999999999999999", "1.0.100000000000000000000"), Less);
+        assert_eq!(
+            Pep440.compare("1.0.99999999999999999999", "1.0.100000000000000000000"),
+            Less
+        );
     }
 
     #[test]
     fn grammar() {
-        for bad in ["", "1.0.", "1.0-", "1.0+", "1.0+a..b", "1.0a1b1", "1.0.post1.post2", "x1", "1.0foo"] {
+        for bad in [
+            "",
+            "1.0.",
+            "1.0-",
+            "1.0+",
+            "1.0+a..b",
+            "1.0a1b1",
+            "1.0.post1.post2",
+            "x1",
+            "1.0foo",
+        ] {
             assert!(Pep440.parse_check(bad).is_err(), "{bad:?}");
         }
     }

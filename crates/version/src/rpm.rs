@@ -35,8 +35,16 @@ fn split(v: &str) -> Evr<'_> {
         (&b""[..], v)
     };
     match rest.iter().rposition(|&c| c == b'-') {
-        Some(hyphen) => Evr { epoch, version: &rest[..hyphen], release: Some(&rest[hyphen + 1..]) },
-        None => Evr { epoch, version: rest, release: None },
+        Some(hyphen) => Evr {
+            epoch,
+            version: &rest[..hyphen],
+            release: Some(&rest[hyphen + 1..]),
+        },
+        None => Evr {
+            epoch,
+            version: rest,
+            release: None,
+        },
     }
 }
 
@@ -86,14 +94,24 @@ pub fn rpmvercmp(a: &[u8], b: &[u8]) -> Ordering {
         let run = |s: &[u8], from: usize| {
             let len = s[from..]
                 .iter()
-                .take_while(|c| if numeric { c.is_ascii_digit() } else { c.is_ascii_alphabetic() })
+                .take_while(|c| {
+                    if numeric {
+                        c.is_ascii_digit()
+                    } else {
+                        c.is_ascii_alphabetic()
+                    }
+                })
                 .count();
             from + len
         };
         let (ei, ej) = (run(a, i), run(b, j));
         // The other side's segment is of the other kind: a number beats letters.
         if ej == j {
-            return if numeric { Ordering::Greater } else { Ordering::Less };
+            return if numeric {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
         }
         let ord = if numeric {
             cmp_digits(&a[i..ei], &b[j..ej])

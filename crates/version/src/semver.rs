@@ -81,7 +81,10 @@ fn identifiers(s: &[u8], numeric_no_leading_zero: bool) -> Result<(), &'static s
         if !id.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') {
             return Err("identifiers may hold only [0-9A-Za-z-]");
         }
-        if numeric_no_leading_zero && id.len() > 1 && id[0] == b'0' && id.iter().all(u8::is_ascii_digit)
+        if numeric_no_leading_zero
+            && id.len() > 1
+            && id[0] == b'0'
+            && id.iter().all(u8::is_ascii_digit)
         {
             return Err("leading zero in a numeric prerelease identifier");
         }
@@ -91,7 +94,10 @@ fn identifiers(s: &[u8], numeric_no_leading_zero: bool) -> Result<(), &'static s
 
 /// Parses `MAJOR.MINOR.PATCH[-PRE][+BUILD]` (no prefix) per SemVer 2.0.
 pub(crate) fn parse(v: &[u8], core: Core) -> Result<Parsed<'_>, &'static str> {
-    let end_of_core = v.iter().position(|&c| c == b'-' || c == b'+').unwrap_or(v.len());
+    let end_of_core = v
+        .iter()
+        .position(|&c| c == b'-' || c == b'+')
+        .unwrap_or(v.len());
     let (numbers, tail) = v.split_at(end_of_core);
     let mut parts = numbers.split(|&c| c == b'.');
     let major = parts.next().unwrap_or_default();
@@ -188,7 +194,9 @@ impl VersionScheme for Semver {
     }
 
     fn parse_check(&self, v: &str) -> Result<(), VersionError> {
-        parse_lenient(v).map(|_| ()).map_err(|problem| VersionError::new(NAME, v, problem))
+        parse_lenient(v)
+            .map(|_| ())
+            .map_err(|problem| VersionError::new(NAME, v, problem))
     }
 }
 
@@ -223,8 +231,16 @@ mod tests {
             ("v1.2.3", "1.2.3", Equal),
             ("1.0.0-1", "1.0.0-a", Less),
             ("1.0.0-a-b", "1.0.0-a", Greater),
-            ("1.0.0-99999999999999999999", "1.0.0-100000000000000000000", Less),
-            ("18446744073709551616.0.0", "18446744073709551615.0.0", Greater),
+            (
+                "1.0.0-99999999999999999999",
+                "1.0.0-100000000000000000000",
+                Less,
+            ),
+            (
+                "18446744073709551616.0.0",
+                "18446744073709551615.0.0",
+                Greater,
+            ),
             ("1.0.0-Z", "1.0.0-a", Less),
         ];
         for (a, b, want) in cases {
@@ -235,10 +251,26 @@ mod tests {
 
     #[test]
     fn grammar() {
-        for ok in ["0.0.0", "1.2.3-rc.1+build.5", "1.0.0-0a", "1.0.0+001", " v1.0.0 "] {
+        for ok in [
+            "0.0.0",
+            "1.2.3-rc.1+build.5",
+            "1.0.0-0a",
+            "1.0.0+001",
+            " v1.0.0 ",
+        ] {
             assert!(Semver.parse_check(ok).is_ok(), "{ok}");
         }
-        for bad in ["1.2", "01.2.3", "1.2.3-01", "1.2.3-", "1.2.3+", "1.2.3-a..b", "1.2.3.4", "x", ""] {
+        for bad in [
+            "1.2",
+            "01.2.3",
+            "1.2.3-01",
+            "1.2.3-",
+            "1.2.3+",
+            "1.2.3-a..b",
+            "1.2.3.4",
+            "x",
+            "",
+        ] {
             assert!(Semver.parse_check(bad).is_err(), "{bad}");
         }
         // Unparseable versions still order, by the generic rule.

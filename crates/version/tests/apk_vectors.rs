@@ -10,7 +10,7 @@ use plinth_version::{Scheme, apk};
 fn matches(a: &str, op: &str, b: &str) -> bool {
     let fuzzy = op.contains('~');
     let got = apk::compare_fuzzy(a, b, fuzzy);
-    let mut accepts = |o: Ordering| match o {
+    let accepts = |o: Ordering| match o {
         Ordering::Less => op.contains('<'),
         Ordering::Greater => op.contains('>'),
         // A bare `~` (or `!~`) asks for a prefix match, which compares equal.
@@ -22,7 +22,8 @@ fn matches(a: &str, op: &str, b: &str) -> bool {
 
 #[test]
 fn every_apk_tools_vector() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/apk-tools/version.data");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/apk-tools/version.data");
     let Ok(text) = std::fs::read_to_string(&path) else {
         println!("skipped: {} not found", path.display());
         return;
@@ -38,7 +39,11 @@ fn every_apk_tools_vector() {
             [a, op, b] => {
                 comparisons += 1;
                 if !matches(a, op, b) {
-                    failures.push(format!("line {}: {raw}: got {:?}", n + 1, Scheme::Apk.compare(a, b)));
+                    failures.push(format!(
+                        "line {}: {raw}: got {:?}",
+                        n + 1,
+                        Scheme::Apk.compare(a, b)
+                    ));
                 }
                 // Plain orderings must also hold reversed.
                 let reversed = match *op {
@@ -67,10 +72,16 @@ fn every_apk_tools_vector() {
         }
     }
     // The bare `!` line is the empty version, which is invalid.
-    println!("apk vectors: {comparisons} comparisons, {validity} validity lines, {} failures", failures.len());
+    println!(
+        "apk vectors: {comparisons} comparisons, {validity} validity lines, {} failures",
+        failures.len()
+    );
     for f in &failures {
         println!("  {f}");
     }
     assert!(failures.is_empty());
-    assert!(comparisons > 700, "only {comparisons} comparison lines read");
+    assert!(
+        comparisons > 700,
+        "only {comparisons} comparison lines read"
+    );
 }

@@ -75,8 +75,11 @@ fn make_pairs(
             1 | 2 => format!("{a}{}", rng.pick(fragments)),
             3 => {
                 // Change one digit.
-                let digits: Vec<usize> =
-                    a.char_indices().filter(|(_, c)| c.is_ascii_digit()).map(|(i, _)| i).collect();
+                let digits: Vec<usize> = a
+                    .char_indices()
+                    .filter(|(_, c)| c.is_ascii_digit())
+                    .map(|(i, _)| i)
+                    .collect();
                 if digits.is_empty() {
                     generate(&mut rng)
                 } else {
@@ -87,11 +90,19 @@ fn make_pairs(
             }
             4 if a.len() > 1 => {
                 let cut = 1 + rng.below(a.len() - 1);
-                if a.is_char_boundary(cut) { a[..cut].to_string() } else { a.clone() }
+                if a.is_char_boundary(cut) {
+                    a[..cut].to_string()
+                } else {
+                    a.clone()
+                }
             }
             _ => generate(&mut rng),
         };
-        if rng.chance(50) { out.push((a, b)) } else { out.push((b, a)) }
+        if rng.chance(50) {
+            out.push((a, b))
+        } else {
+            out.push((b, a))
+        }
     }
     out
 }
@@ -113,9 +124,15 @@ fn ordering_of(n: i64) -> Ordering {
 fn run(cmd: &mut Command) -> Result<Vec<String>, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect())
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect())
 }
 
 /// Compares our answers with the reference's; `None` answers (reference refused the pair)
@@ -125,7 +142,11 @@ fn check(
     pairs: &[(String, String)],
     reference: &[Option<Ordering>],
 ) -> (usize, Vec<String>) {
-    assert_eq!(pairs.len(), reference.len(), "{scheme}: reference answered a different number of pairs");
+    assert_eq!(
+        pairs.len(),
+        reference.len(),
+        "{scheme}: reference answered a different number of pairs"
+    );
     let mut compared = 0;
     let mut bad = Vec::new();
     for ((a, b), want) in pairs.iter().zip(reference) {
@@ -133,7 +154,9 @@ fn check(
         compared += 1;
         let got = scheme.compare(a, b);
         if got != *want {
-            bad.push(format!("{a:?} vs {b:?}: plinth {got:?}, reference {want:?}"));
+            bad.push(format!(
+                "{a:?} vs {b:?}: plinth {got:?}, reference {want:?}"
+            ));
         }
     }
     (compared, bad)
@@ -147,8 +170,15 @@ fn report(scheme: Scheme, reference: &str, compared: usize, refused: usize, bad:
     for line in bad.iter().take(25) {
         println!("  {line}");
     }
-    assert!(bad.is_empty(), "{scheme}: {} disagreements with {reference}", bad.len());
-    assert!(compared >= MIN_COMPARED, "{scheme}: only {compared} pairs compared");
+    assert!(
+        bad.is_empty(),
+        "{scheme}: {} disagreements with {reference}",
+        bad.len()
+    );
+    assert!(
+        compared >= MIN_COMPARED,
+        "{scheme}: only {compared} pairs compared"
+    );
 }
 
 // ---------------------------------------------------------------- dpkg
@@ -169,16 +199,46 @@ fn dpkg_version(r: &mut Rng) -> String {
         }
     }
     if r.chance(25) {
-        v.push_str(r.pick(&["~rc1", "~beta2", "~", "~~", "~a", "+dfsg", "+b1", "+really1.0", "+git20240101.abc", ".", "+"]));
+        v.push_str(r.pick(&[
+            "~rc1",
+            "~beta2",
+            "~",
+            "~~",
+            "~a",
+            "+dfsg",
+            "+b1",
+            "+really1.0",
+            "+git20240101.abc",
+            ".",
+            "+",
+        ]));
     }
     if r.chance(60) {
-        v.push_str(r.pick(&["-1", "-0", "-2", "-10", "-0ubuntu1", "-1~bpo12+1", "-2+deb12u1", "-1.1", "-3ubuntu0.22.04.1", "-1build1", "-a", "-~", "-1~", "-01"]));
+        v.push_str(r.pick(&[
+            "-1",
+            "-0",
+            "-2",
+            "-10",
+            "-0ubuntu1",
+            "-1~bpo12+1",
+            "-2+deb12u1",
+            "-1.1",
+            "-3ubuntu0.22.04.1",
+            "-1build1",
+            "-a",
+            "-~",
+            "-1~",
+            "-01",
+        ]));
     }
     v
 }
 
 fn perl_has_dpkg() -> bool {
-    Command::new("perl").args(["-MDpkg::Version", "-e", "1"]).output().is_ok_and(|o| o.status.success())
+    Command::new("perl")
+        .args(["-MDpkg::Version", "-e", "1"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -187,21 +247,38 @@ fn dpkg_matches_dpkg() {
         println!("skipped: perl Dpkg::Version (libdpkg-perl) not installed");
         return;
     }
-    let all: Vec<_> = make_pairs(1, 2 * PAIRS, dpkg_version, &["~", "~rc1", "+b1", "a", ".0", "-1", "-1~1", "0"])
-        .into_iter()
-        .filter(|(a, b)| Scheme::Dpkg.parse_check(a).is_ok() && Scheme::Dpkg.parse_check(b).is_ok())
-        .collect();
+    let all: Vec<_> = make_pairs(
+        1,
+        2 * PAIRS,
+        dpkg_version,
+        &["~", "~rc1", "+b1", "a", ".0", "-1", "-1~1", "0"],
+    )
+    .into_iter()
+    .filter(|(a, b)| Scheme::Dpkg.parse_check(a).is_ok() && Scheme::Dpkg.parse_check(b).is_ok())
+    .collect();
     // Perl compares digit runs as floating-point numbers, so pairs with runs longer than 15
     // digits go to the dpkg binary instead (it compares digit strings).
-    let (long, pairs): (Vec<_>, Vec<_>) =
-        all.into_iter().partition(|(a, b)| has_long_number(a) || has_long_number(b));
+    let (long, pairs): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|(a, b)| has_long_number(a) || has_long_number(b));
     let file = write_pairs(&pairs);
     let script = r#"chomp; my ($a, $b) = split /\t/, $_, -1; print version_compare($a, $b), "\n";"#;
-    let lines = run(Command::new("perl").args(["-MDpkg::Version", "-ne", script]).arg(file.path()))
-        .expect("perl Dpkg::Version");
-    let reference: Vec<_> = lines.iter().map(|l| l.trim().parse::<i64>().ok().map(ordering_of)).collect();
+    let lines = run(Command::new("perl")
+        .args(["-MDpkg::Version", "-ne", script])
+        .arg(file.path()))
+    .expect("perl Dpkg::Version");
+    let reference: Vec<_> = lines
+        .iter()
+        .map(|l| l.trim().parse::<i64>().ok().map(ordering_of))
+        .collect();
     let (compared, bad) = check(Scheme::Dpkg, &pairs, &reference);
-    report(Scheme::Dpkg, "perl Dpkg::Version", compared, pairs.len() - compared, &bad);
+    report(
+        Scheme::Dpkg,
+        "perl Dpkg::Version",
+        compared,
+        pairs.len() - compared,
+        &bad,
+    );
 
     // The binary itself, one process per pair: a sample of the pairs above, pairs with long
     // numbers, and versions dpkg only warns about.
@@ -212,13 +289,24 @@ fn dpkg_matches_dpkg() {
     let mut sample: Vec<_> = pairs.iter().step_by(pairs.len() / 200).cloned().collect();
     sample.extend(long.iter().step_by((long.len() / 400).max(1)).cloned());
     sample.extend(
-        [("1.0@", "1.0"), ("a1", "1"), ("1.0\u{e9}", "1.0z"), ("1.0\u{e9}", "1.0."), ("", "0"), ("1.0", "")]
-            .map(|(a, b)| (a.to_string(), b.to_string())),
+        [
+            ("1.0@", "1.0"),
+            ("a1", "1"),
+            ("1.0\u{e9}", "1.0z"),
+            ("1.0\u{e9}", "1.0."),
+            ("", "0"),
+            ("1.0", ""),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string())),
     );
     let mut bad = Vec::new();
     for (a, b) in &sample {
-        let lt = Command::new("dpkg").args(["--compare-versions", a, "lt", b]).output();
-        let eq = Command::new("dpkg").args(["--compare-versions", a, "eq", b]).output();
+        let lt = Command::new("dpkg")
+            .args(["--compare-versions", a, "lt", b])
+            .output();
+        let eq = Command::new("dpkg")
+            .args(["--compare-versions", a, "eq", b])
+            .output();
         let (Ok(lt), Ok(eq)) = (lt, eq) else { continue };
         let want = match (lt.status.code(), eq.status.code()) {
             (Some(0), _) => Ordering::Less,
@@ -235,11 +323,15 @@ fn dpkg_matches_dpkg() {
 }
 
 fn has_long_number(v: &str) -> bool {
-    v.split(|c: char| !c.is_ascii_digit()).any(|run| run.len() > 15)
+    v.split(|c: char| !c.is_ascii_digit())
+        .any(|run| run.len() > 15)
 }
 
 fn report_sample(reference: &str, n: usize, bad: &[String]) {
-    println!("dpkg vs {reference}: {n} sampled pairs, {} disagreements", bad.len());
+    println!(
+        "dpkg vs {reference}: {n} sampled pairs, {} disagreements",
+        bad.len()
+    );
     for line in bad.iter().take(25) {
         println!("  {line}");
     }
@@ -269,7 +361,21 @@ fn rpm_version(r: &mut Rng) -> String {
     }
     if r.chance(70) {
         v.push('-');
-        v.push_str(r.pick(&["1", "2", "10", "1.el9", "2.el9_3", "225.el9", "0.rc1.fc40", "1.module+el8.9.0+19", "3ubuntu1", "~1", "^1", "", "01"]));
+        v.push_str(r.pick(&[
+            "1",
+            "2",
+            "10",
+            "1.el9",
+            "2.el9_3",
+            "225.el9",
+            "0.rc1.fc40",
+            "1.module+el8.9.0+19",
+            "3ubuntu1",
+            "~1",
+            "^1",
+            "",
+            "01",
+        ]));
     }
     v
 }
@@ -280,7 +386,12 @@ fn rpm_matches_rpm() {
         println!("skipped: rpm not installed (apt-get install rpm)");
         return;
     }
-    let pairs = make_pairs(2, PAIRS, rpm_version, &["~rc1", "^1", ".0", "-1", "a", "~", "^", "0"]);
+    let pairs = make_pairs(
+        2,
+        PAIRS,
+        rpm_version,
+        &["~rc1", "^1", ".0", "-1", "a", "~", "^", "0"],
+    );
     let file = write_pairs(&pairs);
     let path = file.path().to_str().expect("utf-8 temp path");
     let lua = format!(
@@ -288,9 +399,18 @@ fn rpm_matches_rpm() {
     );
     let lines = run(Command::new("rpm").arg("--eval").arg(lua)).expect("rpm --eval");
     let lines: Vec<_> = lines.into_iter().filter(|l| !l.is_empty()).collect();
-    let reference: Vec<_> = lines.iter().map(|l| l.trim().parse::<i64>().ok().map(ordering_of)).collect();
+    let reference: Vec<_> = lines
+        .iter()
+        .map(|l| l.trim().parse::<i64>().ok().map(ordering_of))
+        .collect();
     let (compared, bad) = check(Scheme::Rpm, &pairs, &reference);
-    report(Scheme::Rpm, "rpm.vercmp", compared, pairs.len() - compared, &bad);
+    report(
+        Scheme::Rpm,
+        "rpm.vercmp",
+        compared,
+        pairs.len() - compared,
+        &bad,
+    );
 }
 
 // ---------------------------------------------------------------- PEP 440
@@ -314,7 +434,9 @@ fn pep440_version(r: &mut Rng) -> String {
     let sep = |r: &mut Rng| r.pick(&["", "", ".", "-", "_"]).to_string();
     if r.chance(35) {
         v.push_str(&sep(r));
-        v.push_str(r.pick(&["a", "b", "rc", "alpha", "beta", "c", "pre", "preview", "A", "RC", "Beta"]));
+        v.push_str(r.pick(&[
+            "a", "b", "rc", "alpha", "beta", "c", "pre", "preview", "A", "RC", "Beta",
+        ]));
         if r.chance(20) {
             v.push_str(&sep(r));
         }
@@ -344,7 +466,9 @@ fn pep440_version(r: &mut Rng) -> String {
     }
     if r.chance(15) {
         v.push('+');
-        v.push_str(r.pick(&["abc", "1", "ubuntu-1", "A_b.2", "local.7", "0", "007", "z.z", "deadbeef"]));
+        v.push_str(r.pick(&[
+            "abc", "1", "ubuntu-1", "A_b.2", "local.7", "0", "007", "z.z", "deadbeef",
+        ]));
     }
     if r.chance(3) {
         v.push_str(r.pick(&[".", "-", "+", "foo", "..1", "  "]));
@@ -353,7 +477,10 @@ fn pep440_version(r: &mut Rng) -> String {
 }
 
 fn python_has_packaging() -> bool {
-    Command::new("python3").args(["-c", "import packaging.version"]).output().is_ok_and(|o| o.status.success())
+    Command::new("python3")
+        .args(["-c", "import packaging.version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -362,7 +489,12 @@ fn pep440_matches_packaging() {
         println!("skipped: python3 with packaging not installed (pip install packaging)");
         return;
     }
-    let pairs = make_pairs(3, PAIRS, pep440_version, &["a1", ".post1", ".dev0", "+local.1", "rc", "-1", ".0", "0"]);
+    let pairs = make_pairs(
+        3,
+        PAIRS,
+        pep440_version,
+        &["a1", ".post1", ".dev0", "+local.1", "rc", "-1", ".0", "0"],
+    );
     let file = write_pairs(&pairs);
     let script = r#"
 import sys
@@ -383,7 +515,10 @@ for line in open(sys.argv[1], encoding="utf-8"):
         out.append(ea + eb + " " + str((va > vb) - (va < vb)))
 print("\n".join(out))
 "#;
-    let lines = run(Command::new("python3").args(["-c", script]).arg(file.path())).expect("python3");
+    let lines = run(Command::new("python3")
+        .args(["-c", script])
+        .arg(file.path()))
+    .expect("python3");
     let mut reference = Vec::new();
     let mut validity_bad = Vec::new();
     for ((a, b), line) in pairs.iter().zip(&lines) {
@@ -391,19 +526,31 @@ print("\n".join(out))
         for (v, flag) in [(a, &valid[..1]), (b, &valid[1..])] {
             let ours = Scheme::Pep440.parse_check(v).is_ok();
             if ours != (flag == "V") {
-                validity_bad.push(format!("{v:?}: plinth valid={ours}, packaging valid={}", flag == "V"));
+                validity_bad.push(format!(
+                    "{v:?}: plinth valid={ours}, packaging valid={}",
+                    flag == "V"
+                ));
             }
         }
         reference.push(result.parse::<i64>().ok().map(ordering_of));
     }
     validity_bad.sort();
     validity_bad.dedup();
-    println!("pep440 validity: {} versions where plinth and packaging disagree", validity_bad.len());
+    println!(
+        "pep440 validity: {} versions where plinth and packaging disagree",
+        validity_bad.len()
+    );
     for line in validity_bad.iter().take(25) {
         println!("  {line}");
     }
     let (compared, bad) = check(Scheme::Pep440, &pairs, &reference);
-    report(Scheme::Pep440, "packaging", compared, pairs.len() - compared, &bad);
+    report(
+        Scheme::Pep440,
+        "packaging",
+        compared,
+        pairs.len() - compared,
+        &bad,
+    );
     assert!(validity_bad.is_empty());
 }
 
@@ -418,8 +565,28 @@ fn maven_version(r: &mut Rng) -> String {
             v.push_str(&r.number());
         } else {
             v.push_str(r.pick(&[
-                "alpha", "a", "beta", "b", "milestone", "m", "rc", "cr", "snapshot", "SNAPSHOT", "ga",
-                "GA", "final", "Final", "sp", "abc", "RELEASE", "jre", "android", "x", "", "Beta",
+                "alpha",
+                "a",
+                "beta",
+                "b",
+                "milestone",
+                "m",
+                "rc",
+                "cr",
+                "snapshot",
+                "SNAPSHOT",
+                "ga",
+                "GA",
+                "final",
+                "Final",
+                "sp",
+                "abc",
+                "RELEASE",
+                "jre",
+                "android",
+                "x",
+                "",
+                "Beta",
             ]));
         }
     }
@@ -427,14 +594,23 @@ fn maven_version(r: &mut Rng) -> String {
 }
 
 fn maven_jar() -> Option<PathBuf> {
-    let candidates = ["/usr/share/maven/lib/maven-artifact-3.x.jar", "/usr/share/java/maven3-artifact.jar"];
+    let candidates = [
+        "/usr/share/maven/lib/maven-artifact-3.x.jar",
+        "/usr/share/java/maven3-artifact.jar",
+    ];
     if let Some(found) = candidates.iter().map(Path::new).find(|p| p.exists()) {
         return Some(found.to_path_buf());
     }
     let lib = Path::new("/usr/share/maven/lib");
-    std::fs::read_dir(lib).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("maven-artifact"))
-    })
+    std::fs::read_dir(lib)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("maven-artifact"))
+        })
 }
 
 #[test]
@@ -447,14 +623,21 @@ fn maven_matches_comparable_version() {
         println!("skipped: java not installed");
         return;
     }
-    let pairs: Vec<_> = make_pairs(4, PAIRS, maven_version, &["-1", ".0", "-SNAPSHOT", "a1", "-sp", ".ga", "1", "-"])
-        .into_iter()
-        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
-        .collect();
+    let pairs: Vec<_> = make_pairs(
+        4,
+        PAIRS,
+        maven_version,
+        &["-1", ".0", "-SNAPSHOT", "a1", "-sp", ".ga", "1", "-"],
+    )
+    .into_iter()
+    .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+    .collect();
     // ComparableVersion's main compares adjacent arguments: a1 b1 a2 b2 ... gives a1?b1,
     // b1?a2, a2?b2, ...; the even-numbered comparisons are ours.
     let mut cmd = Command::new("java");
-    cmd.arg("-cp").arg(&jar).arg("org.apache.maven.artifact.versioning.ComparableVersion");
+    cmd.arg("-cp")
+        .arg(&jar)
+        .arg("org.apache.maven.artifact.versioning.ComparableVersion");
     for (a, b) in &pairs {
         cmd.arg(a).arg(b);
     }
@@ -471,13 +654,24 @@ fn maven_matches_comparable_version() {
         })
         .collect();
     let (compared, bad) = check(Scheme::Maven, &pairs, &reference);
-    report(Scheme::Maven, "ComparableVersion", compared, pairs.len() - compared, &bad);
+    report(
+        Scheme::Maven,
+        "ComparableVersion",
+        compared,
+        pairs.len() - compared,
+        &bad,
+    );
 }
 
 // ---------------------------------------------------------------- SemVer and Go via node-semver
 
 fn semver_core(r: &mut Rng) -> String {
-    format!("{}.{}.{}", r.clean_number(), r.clean_number(), r.clean_number())
+    format!(
+        "{}.{}.{}",
+        r.clean_number(),
+        r.clean_number(),
+        r.clean_number()
+    )
 }
 
 fn semver_pre(r: &mut Rng) -> String {
@@ -487,7 +681,10 @@ fn semver_pre(r: &mut Rng) -> String {
             if r.chance(40) {
                 r.clean_number()
             } else {
-                r.pick(&["alpha", "beta", "rc", "a", "Z", "x-y", "0a", "alpha-1", "-", "A1", "b"]).to_string()
+                r.pick(&[
+                    "alpha", "beta", "rc", "a", "Z", "x-y", "0a", "alpha-1", "-", "A1", "b",
+                ])
+                .to_string()
             }
         })
         .collect();
@@ -513,12 +710,26 @@ fn semver_version(r: &mut Rng) -> String {
 
 fn go_version(r: &mut Rng) -> String {
     let base = format!("v{}.{}.{}", r.below(4), r.below(4), r.below(4));
-    let stamp = format!("20{:02}{:02}{:02}{:06}", 18 + r.below(8), 1 + r.below(12), 1 + r.below(28), r.below(1_000_000));
-    let hash = r.pick(&["daa7c04131f5", "000000000000", "abcdefabcdef", "123456789abc"]);
+    let stamp = format!(
+        "20{:02}{:02}{:02}{:06}",
+        18 + r.below(8),
+        1 + r.below(12),
+        1 + r.below(28),
+        r.below(1_000_000)
+    );
+    let hash = r.pick(&[
+        "daa7c04131f5",
+        "000000000000",
+        "abcdefabcdef",
+        "123456789abc",
+    ]);
     let mut v = match r.below(6) {
         0 => format!("v0.0.0-{stamp}-{hash}"),
         1 => format!("{base}-0.{stamp}-{hash}"),
-        2 => format!("{base}-{}.0.{stamp}-{hash}", r.pick(&["pre", "rc.1", "beta"])),
+        2 => format!(
+            "{base}-{}.0.{stamp}-{hash}",
+            r.pick(&["pre", "rc.1", "beta"])
+        ),
         3 => format!("{base}-{}", semver_pre(r)),
         _ => base,
     };
@@ -529,7 +740,10 @@ fn go_version(r: &mut Rng) -> String {
 }
 
 fn node_semver() -> Option<PathBuf> {
-    let root = run(Command::new("npm").args(["root", "-g"])).ok()?.into_iter().next()?;
+    let root = run(Command::new("npm").args(["root", "-g"]))
+        .ok()?
+        .into_iter()
+        .next()?;
     let path = Path::new(root.trim()).join("npm/node_modules/semver");
     path.exists().then_some(path)
 }
@@ -548,15 +762,23 @@ for (const line of lines) {
 }
 console.log(out.join("\n"));
 "#;
-    let lines = run(Command::new("node").args(["-e", script]).arg(semver).arg(file.path())).expect("node");
-    lines.iter().map(|l| l.trim().parse::<i64>().ok().map(ordering_of)).collect()
+    let lines = run(Command::new("node")
+        .args(["-e", script])
+        .arg(semver)
+        .arg(file.path()))
+    .expect("node");
+    lines
+        .iter()
+        .map(|l| l.trim().parse::<i64>().ok().map(ordering_of))
+        .collect()
 }
 
 /// node-semver keeps numbers below 2^53 and compares longer numeric prerelease identifiers
 /// as text; SemVer 2.0 (and plinth) compares them as numbers. Pairs where that matters are
 /// left out and counted.
 fn beyond_node_numbers(v: &str) -> bool {
-    v.split(['.', '-', '+']).any(|id| id.len() > 15 && id.bytes().all(|c| c.is_ascii_digit()))
+    v.split(['.', '-', '+'])
+        .any(|id| id.len() > 15 && id.bytes().all(|c| c.is_ascii_digit()))
 }
 
 #[test]
@@ -565,7 +787,12 @@ fn semver_matches_node_semver() {
         println!("skipped: node-semver not found (needs nodejs + npm)");
         return;
     };
-    let pairs = make_pairs(5, 2 * PAIRS + 2_000, semver_version, &["-rc.1", ".1", "-0", "+b", "-alpha.1", "1", "-x"]);
+    let pairs = make_pairs(
+        5,
+        2 * PAIRS + 2_000,
+        semver_version,
+        &["-rc.1", ".1", "-0", "+b", "-alpha.1", "1", "-x"],
+    );
     let reference = node_compare(&semver, &pairs);
     let mut beyond = 0;
     let reference: Vec<_> = pairs
@@ -582,7 +809,13 @@ fn semver_matches_node_semver() {
         .collect();
     println!("semver: {beyond} pairs with numbers beyond 2^53 left out (node-semver limit)");
     let (compared, bad) = check(Scheme::Semver, &pairs, &reference);
-    report(Scheme::Semver, "node-semver", compared, pairs.len() - compared, &bad);
+    report(
+        Scheme::Semver,
+        "node-semver",
+        compared,
+        pairs.len() - compared,
+        &bad,
+    );
 }
 
 #[test]
@@ -591,12 +824,34 @@ fn go_matches_node_semver() {
         println!("skipped: node-semver not found (needs nodejs + npm)");
         return;
     };
-    let pairs = make_pairs(6, PAIRS, go_version, &["+incompatible", "-0.20200101000000-abcdefabcdef", ".1", "-pre"]);
+    let pairs = make_pairs(
+        6,
+        PAIRS,
+        go_version,
+        &[
+            "+incompatible",
+            "-0.20200101000000-abcdefabcdef",
+            ".1",
+            "-pre",
+        ],
+    );
     let reference: Vec<_> = node_compare(&semver, &pairs)
         .into_iter()
         .zip(&pairs)
-        .map(|(want, (a, b))| if beyond_node_numbers(a) || beyond_node_numbers(b) { None } else { want })
+        .map(|(want, (a, b))| {
+            if beyond_node_numbers(a) || beyond_node_numbers(b) {
+                None
+            } else {
+                want
+            }
+        })
         .collect();
     let (compared, bad) = check(Scheme::Go, &pairs, &reference);
-    report(Scheme::Go, "node-semver", compared, pairs.len() - compared, &bad);
+    report(
+        Scheme::Go,
+        "node-semver",
+        compared,
+        pairs.len() - compared,
+        &bad,
+    );
 }
