@@ -23,14 +23,21 @@ fn options(server: &Server, sources: Vec<FeedSource>) -> UpdateOptions {
 
 fn zip_bytes(dir: &Path, records: &[(String, String)]) -> Vec<u8> {
     let path = dir.join("build.zip");
-    let entries: Vec<(String, Vec<u8>)> =
-        records.iter().map(|(name, text)| (name.clone(), text.clone().into_bytes())).collect();
+    let entries: Vec<(String, Vec<u8>)> = records
+        .iter()
+        .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
+        .collect();
     write_zip(&path, &entries);
     std::fs::read(path).unwrap()
 }
 
 fn outcome<'a>(report: &'a plinth_vulndb::UpdateReport, name: &str) -> &'a Outcome {
-    &report.sources.iter().find(|s| s.name == name).unwrap().result
+    &report
+        .sources
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap()
+        .result
 }
 
 #[test]
@@ -39,63 +46,141 @@ fn downloads_then_not_modified_then_keeps_old_data_on_every_failure() {
     let server = Server::start();
     let go = zip_bytes(
         dir.path(),
-        &[("GO-1.json".into(), osv_record("GO-1", "Go", "golang.org/x/net", "0.23.0"))],
+        &[(
+            "GO-1.json".into(),
+            osv_record("GO-1", "Go", "golang.org/x/net", "0.23.0"),
+        )],
     );
-    server.set("/Go/all.zip", Reply::Serve { body: go, etag: "\"go-1\"".into() });
-    let pypi = zip_bytes(dir.path(), &[("P-1.json".into(), osv_record("PYSEC-1", "PyPI", "Jinja2", "3.1.3"))]);
-    server.set("/PyPI/all.zip", Reply::Serve { body: pypi.clone(), etag: "\"pypi-1\"".into() });
+    server.set(
+        "/Go/all.zip",
+        Reply::Serve {
+            body: go,
+            etag: "\"go-1\"".into(),
+        },
+    );
+    let pypi = zip_bytes(
+        dir.path(),
+        &[(
+            "P-1.json".into(),
+            osv_record("PYSEC-1", "PyPI", "Jinja2", "3.1.3"),
+        )],
+    );
+    server.set(
+        "/PyPI/all.zip",
+        Reply::Serve {
+            body: pypi.clone(),
+            etag: "\"pypi-1\"".into(),
+        },
+    );
     let db_path = dir.path().join("cache/vuln.redb");
     let sources = vec![FeedSource::osv("Go"), FeedSource::osv("PyPI")];
 
     // First run: both downloaded.
     let report = update(&db_path, &options(&server, sources.clone())).unwrap();
     assert_eq!(report.failures().count(), 0, "{report:?}");
-    assert!(matches!(outcome(&report, "osv/Go"), Outcome::Updated { stats, .. } if stats.records == 1));
+    assert!(
+        matches!(outcome(&report, "osv/Go"), Outcome::Updated { stats, .. } if stats.records == 1)
+    );
     let db = VulnDb::open(&db_path).unwrap();
-    assert_eq!(db.advisories("Go", "golang.org/x/net").unwrap()[0].id, "GO-1");
+    assert_eq!(
+        db.advisories("Go", "golang.org/x/net").unwrap()[0].id,
+        "GO-1"
+    );
     assert_eq!(db.advisories("PyPI", "jinja2").unwrap()[0].id, "PYSEC-1");
-    let etag = db.info().unwrap().sources.iter().find(|s| s.name == "osv/Go").unwrap().etag.clone();
+    let etag = db
+        .info()
+        .unwrap()
+        .sources
+        .iter()
+        .find(|s| s.name == "osv/Go")
+        .unwrap()
+        .etag
+        .clone();
     assert_eq!(etag.as_deref(), Some("\"go-1\""));
 
     // Second run: one conditional request each, 304, nothing re-parsed.
     let report = update(&db_path, &options(&server, sources.clone())).unwrap();
-    assert!(matches!(outcome(&report, "osv/Go"), Outcome::NotModified { .. }), "{report:?}");
-    assert!(matches!(outcome(&report, "osv/PyPI"), Outcome::NotModified { .. }));
+    assert!(
+        matches!(outcome(&report, "osv/Go"), Outcome::NotModified { .. }),
+        "{report:?}"
+    );
+    assert!(matches!(
+        outcome(&report, "osv/PyPI"),
+        Outcome::NotModified { .. }
+    ));
     assert_eq!(server.hits("/Go/all.zip"), 2);
 
     // Failures, one per source kind of trouble; each keeps its old data.
     server.set("/Go/all.zip", Reply::Truncate(vec![b'x'; 4000]));
     server.set("/PyPI/all.zip", Reply::Status(500));
     let report = update(&db_path, &options(&server, sources.clone())).unwrap();
-    let Outcome::Failed(e) = outcome(&report, "osv/Go") else { panic!("{report:?}") };
+    let Outcome::Failed(e) = outcome(&report, "osv/Go") else {
+        panic!("{report:?}")
+    };
     assert!(e.to_string().contains("truncated"), "{e}");
     assert!(e.to_string().contains("/Go/all.zip"), "{e}");
-    let Outcome::Failed(e) = outcome(&report, "osv/PyPI") else { panic!("{report:?}") };
+    let Outcome::Failed(e) = outcome(&report, "osv/PyPI") else {
+        panic!("{report:?}")
+    };
     assert!(e.to_string().contains("HTTP 500"), "{e}");
-    assert_eq!(server.hits("/PyPI/all.zip"), 2 + 2, "first try plus one retry");
+    assert_eq!(
+        server.hits("/PyPI/all.zip"),
+        2 + 2,
+        "first try plus one retry"
+    );
 
     server.set("/Go/all.zip", Reply::Stall(Duration::from_secs(3)));
     server.set("/PyPI/all.zip", Reply::Html);
     let mut opts = options(&server, sources.clone());
     opts.retries = 0;
     let report = update(&db_path, &opts).unwrap();
-    let Outcome::Failed(e) = outcome(&report, "osv/Go") else { panic!("{report:?}") };
-    assert!(e.to_string().contains("stalled") || e.to_string().contains("imeout"), "{e}");
-    let Outcome::Failed(e) = outcome(&report, "osv/PyPI") else { panic!("{report:?}") };
+    let Outcome::Failed(e) = outcome(&report, "osv/Go") else {
+        panic!("{report:?}")
+    };
+    assert!(
+        e.to_string().contains("stalled") || e.to_string().contains("imeout"),
+        "{e}"
+    );
+    let Outcome::Failed(e) = outcome(&report, "osv/PyPI") else {
+        panic!("{report:?}")
+    };
     assert!(e.to_string().contains("HTML"), "{e}");
 
     let db = VulnDb::open(&db_path).unwrap();
-    assert_eq!(db.advisories("Go", "golang.org/x/net").unwrap()[0].id, "GO-1");
+    assert_eq!(
+        db.advisories("Go", "golang.org/x/net").unwrap()[0].id,
+        "GO-1"
+    );
     assert_eq!(db.advisories("PyPI", "jinja2").unwrap()[0].id, "PYSEC-1");
 
     // A changed feed replaces only its own source's rows.
-    let pypi2 = zip_bytes(dir.path(), &[("P-2.json".into(), osv_record("PYSEC-2", "PyPI", "jinja2", "3.1.4"))]);
-    server.set("/PyPI/all.zip", Reply::Serve { body: pypi2, etag: "\"pypi-2\"".into() });
+    let pypi2 = zip_bytes(
+        dir.path(),
+        &[(
+            "P-2.json".into(),
+            osv_record("PYSEC-2", "PyPI", "jinja2", "3.1.4"),
+        )],
+    );
+    server.set(
+        "/PyPI/all.zip",
+        Reply::Serve {
+            body: pypi2,
+            etag: "\"pypi-2\"".into(),
+        },
+    );
     server.set("/Go/all.zip", Reply::Status(404));
     let report = update(&db_path, &options(&server, sources)).unwrap();
-    assert!(matches!(outcome(&report, "osv/PyPI"), Outcome::Updated { .. }));
+    assert!(matches!(
+        outcome(&report, "osv/PyPI"),
+        Outcome::Updated { .. }
+    ));
     let db = VulnDb::open(&db_path).unwrap();
-    let ids: Vec<_> = db.advisories("PyPI", "jinja2").unwrap().into_iter().map(|a| a.id).collect();
+    let ids: Vec<_> = db
+        .advisories("PyPI", "jinja2")
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
     assert_eq!(ids, ["PYSEC-2"]);
     assert_eq!(server.hits("/Go/all.zip"), 6, "404 is not retried");
 }
@@ -104,13 +189,30 @@ fn downloads_then_not_modified_then_keeps_old_data_on_every_failure() {
 fn mirrors_are_tried_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start();
-    let go = zip_bytes(dir.path(), &[("GO-9.json".into(), osv_record("GO-9", "Go", "example.com/m", "1.0.0"))]);
-    server.set("/good/Go/all.zip", Reply::Serve { body: go, etag: "\"e\"".into() });
+    let go = zip_bytes(
+        dir.path(),
+        &[(
+            "GO-9.json".into(),
+            osv_record("GO-9", "Go", "example.com/m", "1.0.0"),
+        )],
+    );
+    server.set(
+        "/good/Go/all.zip",
+        Reply::Serve {
+            body: go,
+            etag: "\"e\"".into(),
+        },
+    );
     let mut opts = options(&server, vec![FeedSource::osv("Go")]);
-    opts.mirrors = vec![format!("{}/broken", server.base), format!("{}/good/", server.base)];
+    opts.mirrors = vec![
+        format!("{}/broken", server.base),
+        format!("{}/good/", server.base),
+    ];
     let db_path = dir.path().join("vuln.redb");
     let report = update(&db_path, &opts).unwrap();
-    let Outcome::Updated { url, .. } = outcome(&report, "osv/Go") else { panic!("{report:?}") };
+    let Outcome::Updated { url, .. } = outcome(&report, "osv/Go") else {
+        panic!("{report:?}")
+    };
     assert!(url.ends_with("/good/Go/all.zip"), "{url}");
     assert_eq!(server.hits("/broken/Go/all.zip"), 1);
 }
@@ -127,23 +229,59 @@ fn real_feeds_served_under_upstream_paths() {
     let mut records = Vec::new();
     for entry in std::fs::read_dir(data.join("osv/PyPI")).unwrap() {
         let path = entry.unwrap().path();
-        records.push((path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap()));
+        records.push((
+            path.file_name().unwrap().to_string_lossy().into_owned(),
+            std::fs::read_to_string(&path).unwrap(),
+        ));
     }
-    server.set("/PyPI/all.zip", Reply::Serve { body: zip_bytes(dir.path(), &records), etag: "\"p\"".into() });
+    server.set(
+        "/PyPI/all.zip",
+        Reply::Serve {
+            body: zip_bytes(dir.path(), &records),
+            etag: "\"p\"".into(),
+        },
+    );
     let alpine = std::fs::read(data.join("alpine-secdb/v3.20/main.json")).unwrap();
-    server.set("/v3.20/main.json", Reply::Serve { body: alpine, etag: "\"a\"".into() });
+    server.set(
+        "/v3.20/main.json",
+        Reply::Serve {
+            body: alpine,
+            etag: "\"a\"".into(),
+        },
+    );
     let debian = std::fs::read(data.join("debian-tracker-json/debian.json")).unwrap();
-    server.set("/tracker/data/json", Reply::Serve { body: debian, etag: "\"d\"".into() });
+    server.set(
+        "/tracker/data/json",
+        Reply::Serve {
+            body: debian,
+            etag: "\"d\"".into(),
+        },
+    );
 
-    let sources = vec![FeedSource::osv("PyPI"), FeedSource::alpine("v3.20/main"), FeedSource::debian_tracker()];
+    let sources = vec![
+        FeedSource::osv("PyPI"),
+        FeedSource::alpine("v3.20/main"),
+        FeedSource::debian_tracker(),
+    ];
     let db_path = dir.path().join("vuln.redb");
     let report = update(&db_path, &options(&server, sources)).unwrap();
     assert_eq!(report.failures().count(), 0, "{report:?}");
     let db = VulnDb::open(&db_path).unwrap();
     assert_eq!(db.advisories("PyPI", "requests").unwrap().len(), 5);
-    assert!(db.advisories("Alpine:v3.20", "busybox").unwrap().iter().any(|a| a.id == "CVE-2023-42363"));
-    assert_eq!(db.advisories("Debian:12", "chromium").unwrap()[0].id, "CVE-2022-0456");
+    assert!(
+        db.advisories("Alpine:v3.20", "busybox")
+            .unwrap()
+            .iter()
+            .any(|a| a.id == "CVE-2023-42363")
+    );
+    assert_eq!(
+        db.advisories("Debian:12", "chromium").unwrap()[0].id,
+        "CVE-2022-0456"
+    );
     let info = db.info().unwrap();
     let names: Vec<_> = info.sources.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["alpine-secdb/v3.20/main", "debian-tracker", "osv/PyPI"]);
+    assert_eq!(
+        names,
+        ["alpine-secdb/v3.20/main", "debian-tracker", "osv/PyPI"]
+    );
 }

@@ -31,7 +31,8 @@ pub fn osv_record(id: &str, ecosystem: &str, package: &str, fixed: &str) -> Stri
 pub fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for (name, bytes) in entries {
-        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
         zip.write_all(bytes).unwrap();
     }
     zip.finish().unwrap();
@@ -75,7 +76,11 @@ impl Server {
                 });
             }
         });
-        Server { base, replies, hits }
+        Server {
+            base,
+            replies,
+            hits,
+        }
     }
 
     pub fn set(&self, path: &str, reply: Reply) {
@@ -95,7 +100,11 @@ fn handle(
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
     let mut if_none_match = None;
     loop {
         let mut line = String::new();
@@ -112,10 +121,16 @@ fn handle(
     let reply = replies.lock().unwrap().get(&path).cloned();
     let mut out = stream;
     match reply {
-        None => write!(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?,
+        None => write!(
+            out,
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?,
         Some(Reply::Serve { body, etag }) => {
             if if_none_match.as_deref() == Some(etag.as_str()) {
-                write!(out, "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n")?;
+                write!(
+                    out,
+                    "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n"
+                )?;
             } else {
                 write!(
                     out,
@@ -126,14 +141,22 @@ fn handle(
             }
         }
         Some(Reply::Truncate(body)) => {
-            write!(out, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
             out.write_all(&body[..body.len() / 2])?;
         }
-        Some(Reply::Status(code)) => {
-            write!(out, "HTTP/1.1 {code} Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?
-        }
+        Some(Reply::Status(code)) => write!(
+            out,
+            "HTTP/1.1 {code} Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?,
         Some(Reply::Stall(pause)) => {
-            write!(out, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\nPK")?;
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\nPK"
+            )?;
             out.flush()?;
             std::thread::sleep(pause);
         }
