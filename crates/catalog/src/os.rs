@@ -130,7 +130,8 @@ fn parse_release_line(path: &str, data: &[u8]) -> Option<Os> {
 }
 
 /// The finishing step after the merge: gives OS packages the distro id as purl namespace
-/// (`debian` vs `ubuntu` is not in dpkg's database), and orders packages deterministically.
+/// (`debian` vs `ubuntu` is not in dpkg's database). Order and length are kept, so a caller
+/// may hold per-package data (the layer) in a parallel list.
 pub fn attach_os(packages: &mut [Package], os: Option<&Os>) {
     for pkg in packages
         .iter_mut()
@@ -141,9 +142,6 @@ pub fn attach_os(packages: &mut [Package], os: Option<&Os>) {
             None => default_namespace(pkg.kind).to_owned(),
         });
     }
-    packages.sort_by(|a, b| {
-        (a.kind, &a.name, &a.version, &a.found_at).cmp(&(b.kind, &b.name, &b.version, &b.found_at))
-    });
 }
 
 /// What to call a distro we could not detect: the family the package manager belongs to.

@@ -16,11 +16,13 @@ const FLAG_INLINE: u8 = 2;
 pub fn parse(elf: &object::File<'_>, data: &[u8], path: &str) -> Result<Vec<Package>, String> {
     let info = match section(elf, ".go.buildinfo")? {
         Some(s) => s,
-        // Some stripped binaries lose the section name; the header is 16-byte aligned.
-        None => match memchr::memmem::find(data, MAGIC) {
+        // A binary whose section table was stripped: search for the header. Binaries with
+        // sections but no `.go.buildinfo` are not Go, and are not scanned.
+        None if elf.sections().next().is_none() => match memchr::memmem::find(data, MAGIC) {
             Some(i) => &data[i..],
             None => return Ok(Vec::new()),
         },
+        None => return Ok(Vec::new()),
     };
     if !info.starts_with(MAGIC) || info.len() < HEADER_LEN {
         return Err("Go build info header is missing or cut short".to_owned());
