@@ -22,11 +22,7 @@ pub struct Selector {
 const MAX_DEPTH: usize = 8;
 
 /// Walks from the top-level `index` to one image manifest descriptor.
-pub fn manifest_in(
-    source: &dyn Source,
-    index: &Index,
-    sel: &Selector,
-) -> Result<Descriptor> {
+pub fn manifest_in(source: &dyn Source, index: &Index, sel: &Selector) -> Result<Descriptor> {
     let what = source.name();
     let chosen = if let Some(digest) = &sel.digest {
         find_digest(source, index, digest, 0)?

@@ -15,10 +15,9 @@ use crate::files::{FileList, Kind};
 /// something small to keep (parsed packages, a digest, …).
 pub trait Collector: Sync {
     type Item: Send;
-    /// Called for every regular file; `path` has no leading `/`.
-    fn wants(&self, path: &str, size: u64, mode: u32) -> bool;
-    /// Files larger than this are not buffered even when wanted.
-    fn max_size(&self, path: &str) -> u64;
+    /// Called for every regular file (`path` has no leading `/`): `None` to skip it, or the
+    /// most bytes worth buffering for it (larger files are reported and skipped).
+    fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64>;
     /// Called with the whole file; returns what to keep of it.
     fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Self::Item>;
 }
@@ -28,11 +27,8 @@ pub struct NoFiles;
 
 impl Collector for NoFiles {
     type Item = ();
-    fn wants(&self, _: &str, _: u64, _: u32) -> bool {
-        false
-    }
-    fn max_size(&self, _: &str) -> u64 {
-        0
+    fn wants(&self, _: &str, _: u64, _: u32) -> Option<u64> {
+        None
     }
     fn collect(&self, _: &str, _: u32, _: &[u8]) -> Option<()> {
         None
@@ -283,10 +279,10 @@ fn collect_file<C: Collector, R: Read>(
     let Ok(path) = std::str::from_utf8(path) else {
         return Ok(());
     };
-    if !collector.wants(path, size, mode) {
+    let Some(max_size) = collector.wants(path, size, mode) else {
         return Ok(());
-    }
-    if size > collector.max_size(path) {
+    };
+    if size > max_size {
         facts
             .warnings
             .push(format!("/{path}: {size} bytes, too large to catalog"));
@@ -437,10 +433,10 @@ fn collect_disk_file<C: Collector>(
     let Ok(path) = std::str::from_utf8(path) else {
         return;
     };
-    if !collector.wants(path, size, mode) {
+    let Some(max_size) = collector.wants(path, size, mode) else {
         return;
-    }
-    if size > collector.max_size(path) {
+    };
+    if size > max_size {
         facts
             .warnings
             .push(format!("/{path}: {size} bytes, too large to catalog"));

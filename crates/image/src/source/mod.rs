@@ -40,12 +40,7 @@ pub trait Source: Send + Sync {
 }
 
 /// Reads a whole (small) blob, refusing more than `limit` bytes.
-pub fn read_small(
-    source: &dyn Source,
-    digest: &Digest,
-    what: &str,
-    limit: u64,
-) -> Result<Vec<u8>> {
+pub fn read_small(source: &dyn Source, digest: &Digest, what: &str, limit: u64) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     source
         .open_blob(digest)?

@@ -1,0 +1,242 @@
+use std::collections::HashMap;
+
+use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Os, Package, Warning};
+use plinth_image::files::{FileList, Kind, compare_paths};
+use plinth_image::merge::{At, Stack};
+use plinth_image::{Collector, Digest, Image};
+use serde::{Deserialize, Serialize};
+
+/// Everything an SBOM says about one image.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Inventory {
+    /// The image as it was named (`docker-archive:app.tar`, `dir:/`, a registry reference).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<Digest>,
+    pub layers: Vec<LayerRef>,
+    pub os: Option<Os>,
+    pub packages: Vec<Found>,
+    /// Files a cataloger could not read fully; the SBOM says which catalogers are incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Problem>,
+}
+
+/// A file a cataloger could not read fully.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Problem {
+    pub cataloger: String,
+    pub path: String,
+    pub message: String,
+}
+
+/// A layer, as findings name it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerRef {
+    pub index: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// A package and where it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Found {
+    #[serde(flatten)]
+    pub package: Package,
+    pub purl: String,
+    /// Index into [`Inventory::layers`] of the layer that introduced the package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+}
+
+impl Inventory {
+    /// Names of catalogers that met a problem (the SBOM marks them incomplete).
+    pub fn incomplete_catalogers(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.warnings.iter().map(|w| w.cataloger.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
+
+/// What the walk keeps of one wanted file.
+#[derive(Debug)]
+enum Kept {
+    Packages(Vec<Package>),
+    Problem(Warning),
+    OsRelease(Vec<u8>),
+}
+
+/// Feeds the catalogers during the layer walk.
+struct Catalogers;
+
+impl Collector for Catalogers {
+    type Item = Vec<Kept>;
+
+    fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
+        let meta = FileMeta { path, size, mode };
+        let os = is_os_file(path).then_some(1 << 20);
+        CATALOGERS
+            .iter()
+            .filter(|c| (c.wants)(&meta))
+            .map(|c| c.max_size)
+            .chain(os)
+            .max()
+    }
+
+    fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Vec<Kept>> {
+        let abs = format!("/{path}");
+        let meta = FileMeta {
+            path: &abs,
+            size: data.len() as u64,
+            mode,
+        };
+        let input = FileInput {
+            path: &abs,
+            data,
+            mode,
+        };
+        let mut kept = Vec::new();
+        if is_os_file(path) {
+            kept.push(Kept::OsRelease(data.to_vec()));
+        }
+        for c in CATALOGERS.iter().filter(|c| (c.wants)(&meta)) {
+            match (c.parse)(&input) {
+                Ok(found) if found.is_empty() => {}
+                Ok(found) => kept.push(Kept::Packages(found)),
+                Err(message) => kept.push(Kept::Problem(Warning {
+                    cataloger: c.name,
+                    path: abs.clone(),
+                    message,
+                })),
+            }
+        }
+        (!kept.is_empty()).then_some(kept)
+    }
+}
+
+fn is_os_file(path: &str) -> bool {
+    plinth_catalog::os_files()
+        .iter()
+        .any(|f| f.strip_prefix('/') == Some(path))
+}
+
+/// Walks `image` once and lists what is installed in its final filesystem.
+pub fn inventory(image: &Image) -> plinth_image::Result<Inventory> {
+    let facts = image.walk(&Catalogers)?;
+    let lists: Vec<&FileList> = facts.iter().map(|f| &f.files).collect();
+    let stack = Stack::new(lists);
+    let merged = stack.merge(None, |_| {}).entries;
+    let survivor = |path: &str| -> Option<At> {
+        let p = path.as_bytes();
+        let i = merged.partition_point(|&at| compare_paths(stack.path(at), p).is_lt());
+        merged
+            .get(i)
+            .copied()
+            .filter(|&at| stack.path(at) == p && stack.entry(at).kind == Kind::File)
+    };
+
+    // Every layer's parse of every wanted path, so a package can be traced to the first layer
+    // whose copy of its database already listed it.
+    let mut by_path: HashMap<&str, Vec<(usize, &Vec<Kept>)>> = HashMap::new();
+    for (layer, f) in facts.iter().enumerate() {
+        for (path, kept) in &f.collected {
+            by_path
+                .entry(path.as_str())
+                .or_default()
+                .push((layer, kept));
+        }
+    }
+    let mut os_release: HashMap<&str, &[u8]> = HashMap::new();
+    let mut packages = Vec::new();
+    let mut warnings = Vec::new();
+    for (path, versions) in &by_path {
+        let Some(at) = survivor(path) else { continue };
+        let Some(&(_, top)) = versions.iter().find(|(l, _)| *l == at.layer as usize) else {
+            continue;
+        };
+        for kept in top.iter() {
+            match kept {
+                Kept::OsRelease(bytes) => {
+                    os_release.insert(path, bytes);
+                }
+                Kept::Problem(w) => warnings.push(Problem {
+                    cataloger: w.cataloger.into(),
+                    path: w.path.clone(),
+                    message: w.message.clone(),
+                }),
+                Kept::Packages(found) => {
+                    for p in found {
+                        let layer = introduced_in(p, versions, at.layer as usize);
+                        packages.push((p.clone(), layer));
+                    }
+                }
+            }
+        }
+    }
+    let os = plinth_catalog::detect_os(|p| os_release.get(p.trim_start_matches('/')).copied());
+    let mut plain: Vec<Package> = packages.iter().map(|(p, _)| p.clone()).collect();
+    plinth_catalog::attach_os(&mut plain, os.as_ref());
+    let mut found: Vec<Found> = plain
+        .into_iter()
+        .zip(packages)
+        .map(|(package, (_, layer))| Found {
+            purl: plinth_catalog::purl(&package, os.as_ref()),
+            package,
+            layer: Some(layer),
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        (
+            a.package.kind,
+            &a.package.name,
+            &a.package.version,
+            &a.package.found_at,
+        )
+            .cmp(&(
+                b.package.kind,
+                &b.package.name,
+                &b.package.version,
+                &b.package.found_at,
+            ))
+    });
+    warnings.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
+    let layers = image
+        .layers()
+        .into_iter()
+        .map(|l| LayerRef {
+            index: l.index,
+            digest: l.digest,
+            diff_id: l.diff_id,
+            created_by: l.history.and_then(|h| h.created_by),
+        })
+        .collect();
+    Ok(Inventory {
+        source: image.name().to_string(),
+        manifest_digest: image.manifest_digest().cloned(),
+        layers,
+        os,
+        packages: found,
+        warnings,
+    })
+}
+
+/// The lowest layer, up to `top`, whose copy of the file already listed this package: the
+/// layer that installed it (later layers merely rewrote the database).
+fn introduced_in(p: &Package, versions: &[(usize, &Vec<Kept>)], top: usize) -> usize {
+    versions
+        .iter()
+        .filter(|(l, _)| *l <= top)
+        .find(|(_, kept)| {
+            kept.iter().any(|k| match k {
+                Kept::Packages(list) => list
+                    .iter()
+                    .any(|q| q.name == p.name && q.version == p.version && q.kind == p.kind),
+                _ => false,
+            })
+        })
+        .map_or(top, |(l, _)| *l)
+}
