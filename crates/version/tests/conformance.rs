@@ -740,12 +740,15 @@ fn go_version(r: &mut Rng) -> String {
 }
 
 fn node_semver() -> Option<PathBuf> {
-    let root = run(Command::new("npm").args(["root", "-g"]))
-        .ok()?
+    // npm bundles node-semver; Debian's node-semver package installs it on its own.
+    let bundled = run(Command::new("npm").args(["root", "-g"]))
+        .ok()
+        .and_then(|lines| lines.into_iter().next())
+        .map(|root| Path::new(root.trim()).join("npm/node_modules/semver"));
+    bundled
         .into_iter()
-        .next()?;
-    let path = Path::new(root.trim()).join("npm/node_modules/semver");
-    path.exists().then_some(path)
+        .chain([PathBuf::from("/usr/share/nodejs/semver")])
+        .find(|p| p.exists())
 }
 
 /// node-semver's answers: Some(order), or None when node-semver refuses either version.
