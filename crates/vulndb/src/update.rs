@@ -81,7 +81,7 @@ fn download_dir(db_path: &Path) -> PathBuf {
 enum Loaded {
     Rows {
         url: String,
-        info: SourceInfo,
+        info: Box<SourceInfo>,
         rows: EncodedRows,
     },
     NotModified {
@@ -206,7 +206,11 @@ fn load_source(
         ..SourceInfo::default()
     };
     let rows = store::encode_records(records, &mut info)?;
-    Ok(Loaded::Rows { url, info, rows })
+    Ok(Loaded::Rows {
+        url,
+        info: Box::new(info),
+        rows,
+    })
 }
 
 fn progress_target(options: &UpdateOptions) -> MultiProgress {
