@@ -1,0 +1,560 @@
+//! The HTTP side of the distribution API: one GET with everything a registry can throw at
+//! it handled in one place: auth challenges, redirects to blob storage, 429 and 5xx retries
+//! with backoff and `Retry-After`, stalls, and errors turned into one-line messages.
+
+use std::io::Read;
+use std::thread::sleep;
+use std::time::Duration;
+
+use plinth_image::{Error, Result};
+use ureq::http::Response;
+use ureq::{Agent, Body};
+
+use crate::auth::{Auth, Challenge, TokenReply, parse_challenge};
+use crate::debug;
+use crate::options::Options;
+use crate::reference::{ImageRef, is_loopback_host};
+
+/// Redirect chains longer than this are treated as loops.
+const MAX_REDIRECTS: usize = 8;
+/// A `Retry-After` longer than this is not waited for: the error says when to come back.
+const MAX_RETRY_AFTER: u64 = 60;
+/// Token service answers are small JSON.
+const MAX_TOKEN_REPLY: u64 = 1 << 20;
+
+/// A client for one repository of one registry.
+pub struct Client {
+    direct: Agent,
+    proxied: Agent,
+    /// `https://host[:port]` or `http://…`.
+    base: String,
+    authority: String,
+    repository: String,
+    /// The reference as the user wrote it (normalised), for messages.
+    pub reference: String,
+    pub auth: Auth,
+    insecure: bool,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+}
+
+/// Which request this is, for error messages and Accept headers.
+pub struct Get<'a> {
+    pub path: &'a str,
+    pub accept: Option<&'a str>,
+    pub range_from: Option<u64>,
+}
+
+impl Client {
+    pub fn new(image: &ImageRef, opts: &Options) -> Result<Client> {
+        let reference = image.to_string();
+        let plain = opts.insecure || image.is_loopback();
+        let scheme = if plain { "http" } else { "https" };
+        let tls = tls_config(&reference, opts)?;
+        let agent = |proxy: Option<ureq::Proxy>| -> Agent {
+            Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_resolve(Some(opts.timeout))
+                .timeout_connect(Some(opts.timeout))
+                .timeout_recv_response(Some(opts.timeout))
+                .timeout_per_read(Some(opts.timeout))
+                .timeout_send_request(Some(opts.timeout))
+                .user_agent(concat!("plinth/", env!("CARGO_PKG_VERSION")))
+                .proxy(proxy)
+                .tls_config(tls.clone())
+                .build()
+                .into()
+        };
+        let credentials = match &opts.credentials {
+            Some(c) => Some(c.clone()),
+            None => crate::credentials::from_docker_config(&image.registry)?,
+        };
+        debug::log(format_args!(
+            "{reference}: {}credentials for {}",
+            if credentials.is_some() { "" } else { "no " },
+            image.registry
+        ));
+        Ok(Client {
+            direct: agent(None),
+            proxied: agent(ureq::Proxy::try_from_env()),
+            base: format!("{scheme}://{}", image.api_host()),
+            authority: image.api_host().to_string(),
+            repository: image.repository.clone(),
+            reference,
+            auth: Auth::new(credentials),
+            insecure: opts.insecure,
+            timeout: opts.timeout,
+            retries: opts.retries,
+            backoff: opts.backoff,
+        })
+    }
+
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// Sends a GET to the registry, answering auth challenges, following redirects and retrying
+    /// what is worth retrying. Any final status is returned; the caller decides what it means.
+    pub fn get(&self, req: &Get<'_>) -> Result<Response<Body>> {
+        let url = format!("{}{}", self.base, req.path);
+        let mut attempt = 0;
+        let mut auth_rounds = 0;
+        loop {
+            let authorization = match self.auth.current() {
+                Ok(h) => h,
+                Err(expired) => {
+                    self.answer(&expired)?;
+                    self.auth.current().ok().flatten()
+                }
+            };
+            let resp = match self.follow(&url, req, authorization.as_deref()) {
+                Ok(resp) => resp,
+                Err(fault) if fault.retryable && attempt < self.retries => {
+                    attempt += 1;
+                    self.wait(attempt, None, &fault.error.to_string());
+                    continue;
+                }
+                Err(fault) => return Err(fault.error),
+            };
+            let status = resp.status().as_u16();
+            if status == 401 && auth_rounds < 2 {
+                auth_rounds += 1;
+                let challenge = header(&resp, "www-authenticate").and_then(|h| parse_challenge(&h));
+                if self.authenticate(challenge, authorization.as_deref())? {
+                    continue;
+                }
+                return Ok(resp);
+            }
+            if (status == 429 || (500..600).contains(&status)) && attempt < self.retries {
+                let retry_after =
+                    header(&resp, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+                if retry_after.is_some_and(|s| s > MAX_RETRY_AFTER) {
+                    return Ok(resp);
+                }
+                attempt += 1;
+                self.wait(attempt, retry_after, &format!("{status} for {}", req.path));
+                continue;
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// Sleeps before retry `attempt`: `Retry-After` when given, else exponential backoff.
+    fn wait(&self, attempt: u32, retry_after: Option<u64>, why: &str) {
+        let delay = match retry_after {
+            Some(secs) => Duration::from_secs(secs),
+            None => self.backoff.saturating_mul(1 << (attempt - 1).min(5)),
+        };
+        debug::log(format_args!(
+            "{}: {why}; retry {attempt}/{} in {delay:?}",
+            self.reference, self.retries
+        ));
+        sleep(delay);
+    }
+
+    /// Answers a 401. Returns whether there is something new to try.
+    fn authenticate(&self, challenge: Option<Challenge>, sent: Option<&str>) -> Result<bool> {
+        match challenge {
+            Some(Challenge::Basic) => Ok(self.auth.set_basic()),
+            Some(bearer @ Challenge::Bearer { .. }) => {
+                // Another thread may have renewed the token since this request was sent.
+                let now = self.auth.current().ok().flatten();
+                if now.is_some() && now.as_deref() != sent {
+                    return Ok(true);
+                }
+                self.answer(&bearer)?;
+                // The same header refused twice means the grant is not enough: stop.
+                Ok(self.auth.current().ok().flatten().as_deref() != sent)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Gets a bearer token from the challenge's realm, with basic credentials when we have them.
+    fn answer(&self, challenge: &Challenge) -> Result<()> {
+        let Challenge::Bearer {
+            realm,
+            service,
+            scope,
+        } = challenge
+        else {
+            self.auth.set_basic();
+            return Ok(());
+        };
+        let scope = scope
+            .clone()
+            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        let mut url = realm.clone();
+        let mut sep = if realm.contains('?') { '&' } else { '?' };
+        for (k, v) in [
+            ("service", service.as_deref()),
+            ("scope", Some(scope.as_str())),
+        ] {
+            if let Some(v) = v {
+                url.push_str(&format!("{sep}{k}={}", query_escape(v)));
+                sep = '&';
+            }
+        }
+        if !self.allowed(&url) {
+            return Err(self.network(format!(
+                "token service {realm} is not HTTPS (use --insecure to allow)"
+            )));
+        }
+        let basic = self.auth.credentials.as_ref().map(|c| c.basic());
+        let get = Get {
+            path: "",
+            accept: Some("application/json"),
+            range_from: None,
+        };
+        let mut resp = self
+            .send_to(&url, &get, basic.as_deref(), true)
+            .map_err(|f| f.error)?;
+        match resp.status().as_u16() {
+            200 => {}
+            401 | 403 if basic.is_some() => {
+                return Err(self.network(format!(
+                    "the registry's token service rejected the credentials for {} ({})",
+                    self.authority,
+                    resp.status()
+                )));
+            }
+            status => {
+                return Err(self.network(format!("token service {realm} answered {status}")));
+            }
+        }
+        let mut bytes = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .take(MAX_TOKEN_REPLY)
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.network(format!("reading token from {realm}: {e}")))?;
+        let reply: TokenReply = serde_json::from_slice(&bytes)
+            .map_err(|e| self.network(format!("token service {realm} sent invalid JSON: {e}")))?;
+        let token = reply
+            .token()
+            .ok_or_else(|| self.network(format!("token service {realm} sent no token")))?;
+        debug::log(format_args!("{}: got a token for {scope}", self.reference));
+        self.auth
+            .set_token(token, reply.lifetime(), challenge.clone());
+        Ok(())
+    }
+
+    /// GETs `url` and follows redirects. `Authorization` goes only to the registry's own host:
+    /// blob storage behind a redirect gets its own signed URL and must not see our token.
+    fn follow(
+        &self,
+        url: &str,
+        req: &Get<'_>,
+        authorization: Option<&str>,
+    ) -> Result<Response<Body>, Fault> {
+        self.send_to(url, req, authorization, false)
+    }
+
+    fn send_to(
+        &self,
+        url: &str,
+        req: &Get<'_>,
+        authorization: Option<&str>,
+        to_realm: bool,
+    ) -> Result<Response<Body>, Fault> {
+        let origin = authority_of(url).to_string();
+        let mut url = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let host = authority_of(&url).to_string();
+            let auth =
+                authorization.filter(|_| host == origin && (to_realm || host == self.authority));
+            let resp = self.send_once(&url, req, auth)?;
+            let status = resp.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                return Ok(resp);
+            }
+            let Some(location) = header(&resp, "location") else {
+                return Ok(resp);
+            };
+            let next = resolve(&url, &location);
+            if !self.allowed(&next) {
+                return Err(Fault::fatal(self.network(format!(
+                    "refusing redirect to {} (plain HTTP; use --insecure to allow)",
+                    strip_query(&next)
+                ))));
+            }
+            debug::log(format_args!("{status} → {}", strip_query(&next)));
+            url = next;
+        }
+        Err(Fault::fatal(self.network(format!(
+            "too many redirects (more than {MAX_REDIRECTS}, a loop?) fetching {}",
+            strip_query(&url)
+        ))))
+    }
+
+    fn send_once(
+        &self,
+        url: &str,
+        req: &Get<'_>,
+        auth: Option<&str>,
+    ) -> Result<Response<Body>, Fault> {
+        let host = authority_of(url);
+        let agent = if is_loopback_host(host) {
+            &self.direct
+        } else {
+            &self.proxied
+        };
+        let mut builder = agent.get(url);
+        if let Some(accept) = req.accept {
+            builder = builder.header("Accept", accept);
+        }
+        if let Some(from) = req.range_from {
+            builder = builder.header("Range", format!("bytes={from}-"));
+        }
+        if let Some(auth) = auth {
+            builder = builder.header("Authorization", auth);
+        }
+        let result = builder.call();
+        match &result {
+            Ok(resp) => debug::log(format_args!(
+                "GET {} (auth: {}) → {}",
+                strip_query(url),
+                auth.map_or("none".into(), debug::redact),
+                resp.status()
+            )),
+            Err(e) => debug::log(format_args!("GET {} → {e}", strip_query(url))),
+        }
+        result.map_err(|e| self.transport_fault(host, e))
+    }
+
+    /// Turns a transport error into a one-line message and says whether retrying may help.
+    fn transport_fault(&self, host: &str, e: ureq::Error) -> Fault {
+        use std::io::ErrorKind as K;
+        let secs = self.timeout.as_secs_f64();
+        let stalled = || format!("{host} stalled: no response within {secs}s");
+        match e {
+            ureq::Error::HostNotFound => Fault::fatal(self.network(format!("unknown host {host}"))),
+            ureq::Error::Timeout(_) => Fault::retry(self.network(stalled())),
+            ureq::Error::Io(io) => match io.kind() {
+                K::ConnectionRefused => {
+                    Fault::fatal(self.network(format!("connection refused by {host}")))
+                }
+                K::TimedOut | K::WouldBlock => Fault::retry(self.network(stalled())),
+                _ => Fault::retry(self.network(format!("{host}: {io}"))),
+            },
+            ureq::Error::ConnectionFailed => {
+                Fault::retry(self.network(format!("could not connect to {host}")))
+            }
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
+                Fault::fatal(self.network(format!("TLS with {host} failed: {e} (see --ca-cert)")))
+            }
+            other => Fault::fatal(self.network(format!("{host}: {other}"))),
+        }
+    }
+
+    /// HTTPS always; plain HTTP only with `--insecure` or to this machine.
+    fn allowed(&self, url: &str) -> bool {
+        url.starts_with("https://")
+            || (url.starts_with("http://")
+                && (self.insecure || is_loopback_host(authority_of(url))))
+    }
+
+    pub fn network(&self, message: impl Into<String>) -> Error {
+        Error::Network {
+            what: self.reference.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// The one-line error for a status the caller did not expect.
+    pub fn status_error(&self, resp: &mut Response<Body>, doing: &str) -> Error {
+        let status = resp.status();
+        let detail = registry_error(resp);
+        let host = &self.authority;
+        let message = match status.as_u16() {
+            401 if self.auth.credentials.is_some() => {
+                format!("the credentials for {host} were rejected (401 Unauthorized){detail}")
+            }
+            401 => format!(
+                "authentication required (401 Unauthorized){detail}; log in with --username and --password-stdin, or `docker login {host}`"
+            ),
+            403 => format!(
+                "access denied (403 Forbidden){detail}; check that the account may pull this repository"
+            ),
+            429 => {
+                let after = header(resp, "retry-after")
+                    .map_or(String::new(), |s| format!("; retry after {s}s"));
+                format!("rate limited by {host} (429 Too Many Requests){after}")
+            }
+            _ => format!("{doing}: {host} answered {status}{detail}"),
+        };
+        self.network(message)
+    }
+}
+
+/// A transport failure and whether another attempt may succeed.
+struct Fault {
+    error: Error,
+    retryable: bool,
+}
+
+impl Fault {
+    fn fatal(error: Error) -> Fault {
+        Fault {
+            error,
+            retryable: false,
+        }
+    }
+    fn retry(error: Error) -> Fault {
+        Fault {
+            error,
+            retryable: true,
+        }
+    }
+}
+
+/// The first `{"errors":[{"code","message"}]}` entry of an error body, as ` (CODE: message)`.
+fn registry_error(resp: &mut Response<Body>) -> String {
+    #[derive(serde::Deserialize)]
+    struct Errors {
+        errors: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    let mut bytes = Vec::new();
+    let _ = resp
+        .body_mut()
+        .as_reader()
+        .take(64 << 10)
+        .read_to_end(&mut bytes);
+    let Ok(parsed) = serde_json::from_slice::<Errors>(&bytes) else {
+        return String::new();
+    };
+    let Some(first) = parsed.errors.first() else {
+        return String::new();
+    };
+    let text: String = format!("{}: {}", first.code, first.message)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    format!(" ({text})")
+}
+
+pub fn header(resp: &Response<Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `scheme://authority/path` → `authority`.
+fn authority_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Resolves a `Location` against the URL it came from (absolute, or absolute-path).
+fn resolve(from: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    let scheme_end = from.find("://").map_or(0, |i| i + 3);
+    let origin = &from[..scheme_end + authority_of(from).len()];
+    if let Some(path) = location.strip_prefix('/') {
+        return format!("{origin}/{path}");
+    }
+    let dir = from
+        .rfind('/')
+        .filter(|i| *i >= scheme_end)
+        .map_or(from, |i| &from[..i]);
+    format!("{dir}/{location}")
+}
+
+/// Signed storage URLs carry credentials in the query: never log it.
+fn strip_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+fn query_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Mozilla's roots, or, with extra CA files, the system bundle plus those files.
+fn tls_config(reference: &str, opts: &Options) -> Result<ureq::tls::TlsConfig> {
+    let mut files = opts.ca_certs.clone();
+    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
+        files.push(f.into());
+    }
+    let builder = ureq::tls::TlsConfig::builder();
+    if files.is_empty() {
+        return Ok(builder.build());
+    }
+    let system = std::path::Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if system.is_file() {
+        files.push(system.to_path_buf());
+    }
+    let mut certs = Vec::new();
+    for file in &files {
+        let pem = std::fs::read(file).map_err(|e| Error::Io {
+            path: file.clone(),
+            source: e,
+        })?;
+        for item in ureq::tls::parse_pem(&pem) {
+            if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
+                certs.push(c);
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::Format {
+            what: reference.to_string(),
+            message: "no certificates in the --ca-cert / SSL_CERT_FILE files".into(),
+        });
+    }
+    Ok(builder
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(authority_of("http://127.0.0.1:5000/v2/x"), "127.0.0.1:5000");
+        assert_eq!(authority_of("https://h?x"), "h");
+        assert_eq!(
+            resolve("http://a:1/v2/x/blobs/y", "http://b:2/s?sig=1"),
+            "http://b:2/s?sig=1"
+        );
+        assert_eq!(
+            resolve("http://a:1/v2/x/blobs/y", "/other"),
+            "http://a:1/other"
+        );
+        assert_eq!(
+            resolve("http://a:1/v2/x/blobs/y", "z"),
+            "http://a:1/v2/x/blobs/z"
+        );
+        assert_eq!(
+            strip_query("https://s3/x?X-Amz-Signature=abc"),
+            "https://s3/x"
+        );
+        assert_eq!(
+            query_escape("repository:a/b:pull,push"),
+            "repository:a/b:pull%2Cpush"
+        );
+    }
+}
