@@ -1,7 +1,6 @@
 //! dpkg's database: `/var/lib/dpkg/status`, and the one-file-per-package
 //! `/var/lib/dpkg/status.d/` of distroless images (whose `*.md5sums` siblings are skipped).
 
-use crate::fields::{field, fields, paragraphs};
 use crate::paths::relative;
 use crate::{FileInput, FileMeta, Package, PackageType};
 
@@ -22,56 +21,84 @@ pub fn wants(meta: &FileMeta) -> bool {
 pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
     // Descriptions are sometimes Latin-1; the fields read here are ASCII either way.
     let text = String::from_utf8_lossy(file.data);
-    let text = text.as_ref();
     let mut out = Vec::new();
-    for para in paragraphs(text) {
-        if let Some(pkg) = package(para, file.path) {
-            out.push(pkg);
+    let mut cur = Stanza::default();
+    let mut saw_package = false;
+    // One pass over the lines: a blank line ends a paragraph, indented lines continue a
+    // field none of which is read here.
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            cur.finish(file.path, &mut out);
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key {
+            "Package" => {
+                saw_package = true;
+                cur.name = Some(value);
+            }
+            "Version" => cur.version = Some(value),
+            "Architecture" => cur.arch = Some(value),
+            "Source" => cur.source = Some(value),
+            // "want flag status": only the last word says whether files are on disk.
+            "Status" => cur.installed = value.rsplit(' ').next() == Some("installed"),
+            _ => {}
         }
     }
-    if out.is_empty() && !text.trim().is_empty() && !has_any_package_field(text) {
+    cur.finish(file.path, &mut out);
+    if !saw_package && !text.trim().is_empty() {
         return Err("no dpkg package paragraph found".to_owned());
     }
     Ok(out)
 }
 
-fn has_any_package_field(text: &str) -> bool {
-    paragraphs(text).any(|p| field(p, "Package").is_some())
+/// The paragraph being read. Files in `status.d` carry no `Status:` and are all installed.
+struct Stanza<'a> {
+    name: Option<&'a str>,
+    version: Option<&'a str>,
+    arch: Option<&'a str>,
+    source: Option<&'a str>,
+    installed: bool,
 }
 
-/// One paragraph as a package, if it describes an installed one. Files in `status.d` carry
-/// no `Status:` and are all installed.
-fn package(para: &str, found_at: &str) -> Option<Package> {
-    let mut name = None;
-    let mut version = None;
-    let mut arch = None;
-    let mut source = None;
-    let mut installed = true;
-    for (key, value) in fields(para) {
-        match key {
-            "Package" => name = Some(value),
-            "Version" => version = Some(value),
-            "Architecture" => arch = Some(value),
-            "Source" => source = Some(value),
-            // "want flag status": only the last word says whether files are on disk.
-            "Status" => installed = value.rsplit(' ').next() == Some("installed"),
-            _ => {}
+impl Default for Stanza<'_> {
+    fn default() -> Self {
+        Stanza {
+            name: None,
+            version: None,
+            arch: None,
+            source: None,
+            installed: true,
         }
     }
-    let (name, version) = (name?, version?);
-    if !installed || name.is_empty() {
-        return None;
-    }
-    let mut pkg = Package::new(PackageType::Deb, name, version, found_at);
-    pkg.arch = arch.filter(|a| !a.is_empty()).map(str::to_owned);
-    if let Some(src) = source {
-        let (src_name, src_version) = split_source(src);
-        if !src_name.is_empty() {
-            pkg.source_name = Some(src_name.to_owned());
+}
+
+impl Stanza<'_> {
+    fn finish(&mut self, found_at: &str, out: &mut Vec<Package>) {
+        let s = std::mem::take(self);
+        let (Some(name), Some(version)) = (s.name, s.version) else {
+            return;
+        };
+        if !s.installed || name.is_empty() {
+            return;
         }
-        pkg.source_version = src_version.map(str::to_owned);
+        let mut pkg = Package::new(PackageType::Deb, name, version, found_at);
+        pkg.arch = s.arch.filter(|a| !a.is_empty()).map(str::to_owned);
+        if let Some(src) = s.source {
+            let (src_name, src_version) = split_source(src);
+            if !src_name.is_empty() {
+                pkg.source_name = Some(src_name.to_owned());
+            }
+            pkg.source_version = src_version.map(str::to_owned);
+        }
+        out.push(pkg);
     }
-    Some(pkg)
 }
 
 /// `Source: name (version)` or `Source: name`.
