@@ -90,6 +90,24 @@ fn debian_app_image() {
     let jinja = py.iter().find(|p| p.name == "Jinja2").unwrap();
     assert_eq!(purl(jinja, Some(&os)), "pkg:pypi/jinja2@2.11.2");
     assert!(jinja.found_at.ends_with("Jinja2-2.11.2.dist-info/METADATA"));
+    // Licences as Syft reports them: the License: header.
+    let licenses: BTreeSet<String> = py
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.licenses.join("|")))
+        .collect();
+    assert_eq!(
+        licenses,
+        [
+            "Jinja2 BSD-3-Clause",
+            "certifi MPL-2.0",
+            "chardet LGPL",
+            "idna BSD-like",
+            "requests Apache 2.0",
+            "urllib3 MIT"
+        ]
+        .map(String::from)
+        .into()
+    );
 
     let npm = of_kind(&pkgs, PackageType::Npm);
     assert_eq!(
@@ -100,6 +118,11 @@ fn debian_app_image() {
     );
     let app = npm.iter().find(|p| p.name == "fixture-app").unwrap();
     assert_eq!(app.found_at, "/app/package.json");
+    assert!(
+        npm.iter()
+            .filter(|p| p.name != "fixture-app")
+            .all(|p| p.licenses == ["MIT"])
+    );
 
     // Go: Syft lists the same 56 modules from dive's build info: main module, 54 deps, stdlib.
     let go = of_kind(&pkgs, PackageType::GoModule);

@@ -13,6 +13,7 @@ fn rpm_parse(path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
     })
 }
 
+#[cfg(feature = "rpm-sqlite")]
 #[test]
 fn sqlite_lists_exactly_what_rpm_qa_lists() {
     let Some(shared) = common::shared() else {
@@ -47,6 +48,7 @@ fn sqlite_lists_exactly_what_rpm_qa_lists() {
     assert_eq!(got, want);
 }
 
+#[cfg(feature = "rpm-sqlite")]
 #[test]
 fn sqlite_built_here_has_epoch_and_noarch() {
     let Some(shared) = common::shared() else {

@@ -22,7 +22,7 @@ pub fn wants(meta: &FileMeta) -> bool {
 pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
     let data = file.data;
     if data.starts_with(b"SQLite format 3\0") {
-        packages(&sqlite_blobs(data)?, file.path)
+        sqlite_packages(data, file.path)
     } else if ndb::is_ndb(data) {
         packages(&ndb::blobs(data)?, file.path)
     } else if bdb::is_bdb(data) {
@@ -36,28 +36,46 @@ pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
 
 /// Every readable header as a package; an error only if none is readable.
 fn packages<B: AsRef<[u8]>>(blobs: &[B], found_at: &str) -> Result<Vec<Package>, String> {
-    let mut out = Vec::with_capacity(blobs.len());
-    let mut first_error = None;
+    let mut acc = Collect::default();
     for blob in blobs {
-        match header::parse(blob.as_ref()).and_then(|h| h.to_package(found_at)) {
-            Ok(pkg) => out.push(pkg),
+        acc.add(blob.as_ref(), found_at);
+    }
+    acc.finish()
+}
+
+/// Packages read so far, and the first header that could not be read.
+#[derive(Default)]
+struct Collect {
+    out: Vec<Package>,
+    first_error: Option<String>,
+}
+
+impl Collect {
+    fn add(&mut self, blob: &[u8], found_at: &str) {
+        match header::parse(blob).and_then(|h| h.to_package(found_at)) {
+            Ok(pkg) => self.out.push(pkg),
             Err(e) => {
-                first_error.get_or_insert(e);
+                self.first_error.get_or_insert(e);
             }
         }
     }
-    match first_error {
-        Some(e) if out.is_empty() => Err(format!("no readable package header: {e}")),
-        _ => Ok(out),
+
+    fn finish(self) -> Result<Vec<Package>, String> {
+        match self.first_error {
+            Some(e) if self.out.is_empty() => Err(format!("no readable package header: {e}")),
+            _ => Ok(self.out),
+        }
     }
 }
 
 #[cfg(feature = "rpm-sqlite")]
-fn sqlite_blobs(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    sqlite::blobs(data)
+fn sqlite_packages(data: &[u8], found_at: &str) -> Result<Vec<Package>, String> {
+    let mut acc = Collect::default();
+    sqlite::for_each_blob(data, |blob| acc.add(blob, found_at))?;
+    acc.finish()
 }
 
 #[cfg(not(feature = "rpm-sqlite"))]
-fn sqlite_blobs(_: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+fn sqlite_packages(_: &[u8], _: &str) -> Result<Vec<Package>, String> {
     Err("rpmdb.sqlite support was not built in (cargo feature rpm-sqlite)".to_owned())
 }

@@ -4,8 +4,9 @@ use std::io::Read;
 
 use rusqlite::{Connection, MAIN_DB, OpenFlags};
 
-/// Every header blob of the `Packages` table, in `hnum` order.
-pub fn blobs(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+/// Calls `each` with every header blob of the `Packages` table, in `hnum` order, borrowing
+/// the blob from SQLite instead of copying it out.
+pub fn for_each_blob(data: &[u8], mut each: impl FnMut(&[u8])) -> Result<(), String> {
     let err = |e: rusqlite::Error| format!("sqlite: {e}");
     if data.len() > i32::MAX as usize {
         return Err("sqlite: database larger than 2 GiB".to_owned());
@@ -37,12 +38,15 @@ pub fn blobs(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut stmt = conn
         .prepare("SELECT blob FROM Packages ORDER BY hnum")
         .map_err(err)?;
-    let rows = stmt
-        .query_map([], |row| row.get::<_, Vec<u8>>(0))
-        .map_err(err)?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(row.map_err(err)?);
+    let mut rows = stmt.query([]).map_err(err)?;
+    while let Some(row) = rows.next().map_err(err)? {
+        match row.get_ref(0).map_err(err)? {
+            rusqlite::types::ValueRef::Blob(b) => each(b),
+            other => {
+                let kind = other.data_type();
+                return Err(format!("sqlite: Packages.blob holds {kind:?}, not a blob"));
+            }
+        }
     }
-    Ok(out)
+    Ok(())
 }
