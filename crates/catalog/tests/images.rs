@@ -211,6 +211,7 @@ fn alpine_image_matches_syft() {
     assert!(purls.contains("pkg:apk/alpine/alpine-keys@2.4-r1?arch=x86_64&distro=alpine-3.20.3"));
 }
 
+#[cfg(feature = "rpm-sqlite")]
 #[test]
 fn mariner_image() {
     let Some(layout) = common::fixture_image("oci-rpm-mariner") else {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use plinth_catalog::{CATALOGERS, FileInput, Package, purl};
+use plinth_catalog::{CATALOGERS, FileInput, Package};
 
 fn rpm_parse(path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
     let c = CATALOGERS.iter().find(|c| c.name == "rpm-db").unwrap();
@@ -75,7 +75,7 @@ fn sqlite_built_here_has_epoch_and_noarch() {
         pretty_name: None,
     };
     assert_eq!(
-        purl(&pkgs[0], Some(&os)),
+        plinth_catalog::purl(&pkgs[0], Some(&os)),
         "pkg:rpm/rhel/demo-hello@1.2.3-4.el9?arch=noarch&distro=rhel-9.4&epoch=1&upstream=demo-hello-1.2.3-4.el9.src.rpm"
     );
 }
