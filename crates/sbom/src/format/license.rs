@@ -1,0 +1,153 @@
+//! Turning the free-text licences catalogers report into what SBOM formats accept.
+//!
+//! Package databases write licences many ways: valid SPDX expressions (`MIT`,
+//! `GPL-2.0-only OR MIT`), old Fedora short names (`GPLv2+`, `BSD and MIT`), prose
+//! (`Apache 2.0`). CycloneDX and SPDX both reject an invalid identifier, so each licence is
+//! parsed strictly against the SPDX licence list; what does not parse becomes a named
+//! licence (CycloneDX) or a `LicenseRef-` (SPDX) carrying the original text, never a guess.
+
+use std::collections::BTreeMap;
+
+/// One licence string as a package reported it, classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum License {
+    /// A single SPDX licence identifier (`MIT`, `GPL-2.0-or-later`).
+    Id(String),
+    /// A valid compound SPDX expression (`MIT OR Apache-2.0`).
+    Expression(String),
+    /// Free text that is not valid SPDX.
+    Text(String),
+}
+
+/// Classifies a licence string (surrounding whitespace ignored).
+pub fn classify(text: &str) -> License {
+    let text = text.trim();
+    // One exact identifier of the SPDX list: what CycloneDX's `license.id` (an enum of that
+    // list) accepts. `license_id` forgives a trailing `+`, so the name must match exactly.
+    if spdx::license_id(text).is_some_and(|id| id.name == text) {
+        return License::Id(text.to_owned());
+    }
+    match spdx::Expression::parse(text) {
+        Ok(_) => License::Expression(text.to_owned()),
+        Err(_) => License::Text(text.to_owned()),
+    }
+}
+
+/// `LicenseRef-` identifiers for free-text licences within one SPDX document: the same text
+/// always gets the same reference, different texts never share one.
+#[derive(Debug, Default)]
+pub struct Refs {
+    by_text: BTreeMap<String, String>,
+    taken: BTreeMap<String, String>,
+}
+
+impl Refs {
+    /// The `LicenseRef-…` for `text`, made from its letters, digits, `.` and `-`.
+    pub fn reference(&mut self, text: &str) -> String {
+        if let Some(r) = self.by_text.get(text) {
+            return r.clone();
+        }
+        let mut base: String = text
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        base = base.trim_matches('-').to_owned();
+        if base.is_empty() {
+            base = "unnamed".into();
+        }
+        let mut id = format!("LicenseRef-{base}");
+        let mut n = 2;
+        while self.taken.contains_key(&id) {
+            id = format!("LicenseRef-{base}-{n}");
+            n += 1;
+        }
+        self.taken.insert(id.clone(), text.to_owned());
+        self.by_text.insert(text.to_owned(), id.clone());
+        id
+    }
+
+    /// Every reference handed out, with its original text, in identifier order.
+    pub fn extracted(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.taken
+            .iter()
+            .map(|(id, text)| (id.as_str(), text.as_str()))
+    }
+}
+
+/// The SPDX expression for a package's licences: each one valid SPDX or a `LicenseRef-`,
+/// joined with `AND` (a package declaring several licences is under all of them). `None`
+/// when the package declares none.
+pub fn spdx_expression(licenses: &[String], refs: &mut Refs) -> Option<String> {
+    let parts: Vec<String> = licenses
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match classify(l) {
+            License::Id(id) => id,
+            License::Expression(e) if licenses.len() == 1 => e,
+            License::Expression(e) => format!("({e})"),
+            License::Text(t) => refs.reference(&t),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_ids_expressions_and_text() {
+        assert_eq!(classify("MIT"), License::Id("MIT".into()));
+        assert_eq!(
+            classify("GPL-2.0-or-later"),
+            License::Id("GPL-2.0-or-later".into())
+        );
+        assert_eq!(
+            classify("MIT OR Apache-2.0"),
+            License::Expression("MIT OR Apache-2.0".into())
+        );
+        assert_eq!(
+            classify("(MIT OR Apache-2.0) AND Zlib"),
+            License::Expression("(MIT OR Apache-2.0) AND Zlib".into())
+        );
+        // Deprecated GPL `+` forms are refused by the strict parser: kept as text.
+        assert_eq!(classify("GPL-2.0+"), License::Text("GPL-2.0+".into()));
+        assert_eq!(classify("GPLv2+"), License::Text("GPLv2+".into()));
+        assert_eq!(classify("Apache 2.0"), License::Text("Apache 2.0".into()));
+        assert_eq!(classify("BSD and MIT"), License::Text("BSD and MIT".into()));
+    }
+
+    #[test]
+    fn references_are_stable_and_distinct() {
+        let mut refs = Refs::default();
+        let a = refs.reference("GPLv2+");
+        let b = refs.reference("GPLv2-");
+        assert_eq!(a, "LicenseRef-GPLv2");
+        assert_eq!(b, "LicenseRef-GPLv2-2");
+        assert_eq!(refs.reference("GPLv2+"), a);
+        assert_eq!(refs.reference("(c)"), "LicenseRef-c");
+        assert_eq!(refs.reference("()"), "LicenseRef-unnamed");
+        assert_eq!(refs.extracted().count(), 4);
+    }
+
+    #[test]
+    fn package_expression_joins_with_and() {
+        let mut refs = Refs::default();
+        let lic = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(spdx_expression(&[], &mut refs), None);
+        assert_eq!(
+            spdx_expression(&lic(&["MIT OR Apache-2.0"]), &mut refs).as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
+        assert_eq!(
+            spdx_expression(&lic(&["MIT", "BSD and GPL", "Zlib OR MIT"]), &mut refs).as_deref(),
+            Some("MIT AND LicenseRef-BSD-and-GPL AND (Zlib OR MIT)")
+        );
+    }
+}
