@@ -1,10 +1,226 @@
-//! `plinth scan`: not built yet.
+//! `plinth scan TARGET…`: known vulnerabilities in images, root filesystems and SBOM files,
+//! with Trivy-style gates. The database is only read: scan never touches the network.
 
-use crate::exit::{self, CmdResult, Failure};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use plinth_sbom::Inventory;
+use plinth_scan::policy::{self, Policy};
+use plinth_scan::report::{self, TableOptions};
+use plinth_scan::{Level, Report, ScanError};
+use plinth_vulndb::{DbError, VulnDb};
+
+use crate::exit::{self, Classify, CmdResult, Failure};
+use crate::open::{self, ImageOpts};
+use crate::output::write_to;
+
+/// A database older than this is used, with a warning.
+const STALE_DAYS: u64 = 7;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Images (docker-archive:, oci-dir:, oci-archive:, registry: or a path), root
+    /// filesystems (dir:PATH) or SBOM files (plinth JSON, CycloneDX, SPDX, Syft JSON).
+    #[arg(required = true, value_name = "TARGET")]
+    targets: Vec<String>,
+    #[command(flatten)]
+    opts: ImageOpts,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Severities to report, comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = parse_level, value_name = "LIST")]
+    severity: Vec<Level>,
+    /// Exit code when findings remain after filters (default 0, like Trivy); with --fail-on,
+    /// the code used when that gate fails (default 1).
+    #[arg(long, value_name = "N")]
+    exit_code: Option<u8>,
+    /// Exit 1 when any reported finding is at or above SEVERITY.
+    #[arg(long, value_parser = parse_level, value_name = "SEVERITY")]
+    fail_on: Option<Level>,
+    /// Hide findings that have no fixed version yet.
+    #[arg(long)]
+    ignore_unfixed: bool,
+    /// Ignore file: `.trivyignore` lines (ID [exp:YYYY-MM-DD]) or `.trivyignore.yaml`
+    /// (default: ./.trivyignore or ./.trivyignore.yaml when present).
+    #[arg(long, value_name = "FILE")]
+    ignorefile: Option<PathBuf>,
+    /// OpenVEX document; `not_affected` and `fixed` statements suppress findings. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    /// List suppressed findings too, marked with who suppressed them.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// The vulnerability database.
+    #[arg(long, env = "PLINTH_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Accepted for Trivy users; scan never downloads (update with `plinth db update`).
+    #[arg(long)]
+    offline: bool,
+    /// No colours in table output (NO_COLOR is honoured too).
+    #[arg(long)]
+    no_color: bool,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(Failure::new(exit::USAGE, anyhow::anyhow!("plinth scan is not built yet")))
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Sarif,
+    #[value(name = "cyclonedx-json", alias = "cyclonedx")]
+    CycloneDxJson,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(s).ok_or_else(|| format!("{s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL"))
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let _ = args.offline; // scan is offline by construction
+    let policy = build_policy(&args)?;
+    let db = open_db(args.db.clone())?;
+    let snapshot = db.snapshot().code(exit::DATABASE)?;
+
+    let mut report = Report {
+        targets: Vec::new(),
+    };
+    // Targets naming the same image (same manifest digest) are walked once.
+    let mut inventories: HashMap<String, (Inventory, Option<usize>)> = HashMap::new();
+    for target in &args.targets {
+        let (inventory, base) = load(target, &args.opts, &mut inventories)?;
+        let scanned =
+            plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
+        report.targets.push(scanned);
+    }
+    policy.apply(&mut report);
+
+    let color = !args.no_color
+        && args.output.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    write_to(args.output.as_deref(), |out| match args.format {
+        Format::Table => report::table(
+            &report,
+            TableOptions {
+                color,
+                show_suppressed: args.show_suppressed,
+            },
+            out,
+        ),
+        Format::Json => report::json(&report, out),
+        Format::Sarif => report::sarif(&report, args.show_suppressed, out),
+        Format::CycloneDxJson => report::cyclonedx(&report, args.show_suppressed, out),
+    })
+    .code(exit::OUTPUT)?;
+    if args.format != Format::Table {
+        for t in &report.targets {
+            for w in &t.warnings {
+                eprintln!("plinth: warning: {}: {w}", t.name);
+            }
+        }
+    }
+    Ok(ExitCode::from(gate(&report, &args)))
+}
+
+/// The exit code the gates give.
+fn gate(report: &Report, args: &Args) -> u8 {
+    let mut counted = report.counted();
+    match args.fail_on {
+        Some(level) => {
+            if counted.any(|(_, f)| f.severity.level >= level) {
+                args.exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY)
+            } else {
+                exit::OK
+            }
+        }
+        None if counted.next().is_some() => args.exit_code.unwrap_or(exit::OK),
+        None => exit::OK,
+    }
+}
+
+fn build_policy(args: &Args) -> Result<Policy, Failure> {
+    let mut policy = Policy {
+        severities: args.severity.clone(),
+        ignore_unfixed: args.ignore_unfixed,
+        today: policy::today(),
+        ..Policy::default()
+    };
+    let ignorefile = args.ignorefile.clone().or_else(|| {
+        [".trivyignore", ".trivyignore.yaml"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+    });
+    if let Some(path) = ignorefile {
+        let rules = policy::read_ignorefile(&path).code(exit::INPUT)?;
+        policy.ignore.push((path, rules));
+    }
+    for path in &args.vex {
+        let statements = policy::read_vex(path).code(exit::INPUT)?;
+        policy.vex.push((path.clone(), statements));
+    }
+    Ok(policy)
+}
+
+fn open_db(path: Option<PathBuf>) -> Result<VulnDb, Failure> {
+    let path = path.unwrap_or_else(VulnDb::default_path);
+    let db = match VulnDb::open(&path) {
+        Ok(db) => db,
+        Err(DbError::Missing { path }) => {
+            return Err(Failure::new(
+                exit::DATABASE,
+                anyhow::anyhow!(
+                    "{}: no vulnerability database; get one with `plinth db update` (online) or `plinth db import PATH` (offline), or point --db at one",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) => return Err(Failure::new(exit::DATABASE, e)),
+    };
+    let info = db.info().code(exit::DATABASE)?;
+    let days = info.age().as_secs() / 86_400;
+    if days > STALE_DAYS {
+        eprintln!(
+            "plinth: warning: {}: vulnerability database is {days} days old; run `plinth db update`",
+            path.display()
+        );
+    }
+    Ok(db)
+}
+
+/// Where a target's inventory comes from: an SBOM file, or an image (cached by digest).
+fn load(
+    target: &str,
+    opts: &ImageOpts,
+    cache: &mut HashMap<String, (Inventory, Option<usize>)>,
+) -> Result<(Inventory, Option<usize>), Failure> {
+    let sbom_path = target
+        .strip_prefix("sbom:")
+        .map(Path::new)
+        .or_else(|| plinth_scan::is_json_file(Path::new(target)).then(|| Path::new(target)));
+    if let Some(path) = sbom_path {
+        let inventory = plinth_scan::read_sbom(path).map_err(|e| match e {
+            ScanError::Database(_) => Failure::new(exit::DATABASE, e),
+            _ => Failure::new(exit::INPUT, e),
+        })?;
+        return Ok((inventory, None));
+    }
+    let image = open::open(target, opts)?;
+    let base = plinth_scan::base_layers_of(&image);
+    let key = image.manifest_digest().map(|d| d.to_string());
+    if let Some((inv, base)) = key.as_ref().and_then(|k| cache.get(k)) {
+        let mut inv = inv.clone();
+        inv.source = image.name().to_string();
+        return Ok((inv, *base));
+    }
+    let inventory = plinth_sbom::inventory(&image).map_err(open::classify)?;
+    if let Some(k) = key {
+        cache.insert(k, (inventory.clone(), base));
+    }
+    Ok((inventory, base))
 }

@@ -1,0 +1,222 @@
+//! Which advisories apply to a package: the database key (ecosystem with distro release, and
+//! the package name as that ecosystem's advisories name it) and the version to compare.
+
+use plinth_catalog::{Os, PackageType};
+use plinth_sbom::Found;
+use plinth_version::Scheme;
+
+/// One database lookup for one package.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Query {
+    /// OSV ecosystem key (`Alpine:v3.20`, `Debian:12`, `PyPI`, `Go`).
+    pub ecosystem: String,
+    /// The name advisories use: the source package for OS packages, `group:artifact` for
+    /// Maven, the module path for Go (`stdlib` for the Go standard library).
+    pub name: String,
+    /// The version to compare: Debian's source version when it differs from the binary's.
+    pub version: String,
+}
+
+impl Query {
+    pub fn scheme(&self) -> Scheme {
+        Scheme::for_ecosystem(&self.ecosystem)
+    }
+}
+
+/// Why a package has no lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoQuery {
+    /// An OS package on a distribution whose advisories plinth does not know how to key.
+    UnknownDistro(String),
+    /// An OS package in an image whose distribution could not be detected.
+    NoDistro,
+}
+
+/// The OSV ecosystem key of a distribution release, or `None` for one plinth cannot key.
+pub fn distro_ecosystem(os: &Os) -> Option<String> {
+    let version = os.version_id.as_deref().unwrap_or("").trim();
+    let major = version.split('.').next().unwrap_or("");
+    let need = |v: &str| (!v.is_empty()).then_some(());
+    Some(match os.id.as_str() {
+        "alpine" => {
+            need(version)?;
+            plinth_vulndb::canonical_ecosystem(&format!("Alpine:{version}"))
+        }
+        "debian" => {
+            let release = need(major)
+                .map(|()| major.to_string())
+                .or_else(|| os.codename.clone())?;
+            plinth_vulndb::canonical_ecosystem(&format!("Debian:{release}"))
+        }
+        // OSV keys Ubuntu LTS releases `Ubuntu:22.04:LTS` and the others `Ubuntu:23.10`.
+        "ubuntu" => {
+            need(version)?;
+            let lts = version.ends_with(".04") && major.parse::<u32>().is_ok_and(|m| m % 2 == 0);
+            if lts {
+                format!("Ubuntu:{version}:LTS")
+            } else {
+                format!("Ubuntu:{version}")
+            }
+        }
+        "rocky" => format!("Rocky Linux:{}", need(major).map(|()| major)?),
+        "almalinux" => format!("AlmaLinux:{}", need(major).map(|()| major)?),
+        "rhel" | "centos" => format!("Red Hat:{}", need(major).map(|()| major)?),
+        "mariner" | "azurelinux" => format!("Azure Linux:{}", need(major).map(|()| major)?),
+        "wolfi" => "Wolfi".to_string(),
+        "chainguard" => "Chainguard".to_string(),
+        "photon" => format!("Photon OS:{}", need(version).map(|()| version)?),
+        "openeuler" => format!("openEuler:{}", need(version).map(|()| version)?),
+        "opensuse-leap" => format!("openSUSE:Leap {}", need(version).map(|()| version)?),
+        _ => return None,
+    })
+}
+
+/// The lookup for one found package. Language packages need no distro.
+pub fn query(found: &Found, os: Option<&Os>) -> Result<Query, NoQuery> {
+    let p = &found.package;
+    let language = |ecosystem: &str, name: String| Query {
+        ecosystem: ecosystem.to_string(),
+        name,
+        version: p.version.clone(),
+    };
+    Ok(match p.kind {
+        PackageType::Python => language("PyPI", p.name.clone()),
+        PackageType::Npm => language("npm", npm_name(&p.name, p.namespace.as_deref())),
+        PackageType::RustCrate => language("crates.io", p.name.clone()),
+        PackageType::JavaArchive => language(
+            "Maven",
+            match &p.namespace {
+                Some(group) => format!("{group}:{}", p.name),
+                None => p.name.clone(),
+            },
+        ),
+        PackageType::GoModule => {
+            // The toolchain's version is `go1.24.1`; Go advisories name stdlib versions `1.24.1`.
+            let version = if p.name == "stdlib" {
+                p.version.trim_start_matches("go").to_string()
+            } else {
+                p.version.clone()
+            };
+            Query {
+                ecosystem: "Go".into(),
+                name: p.name.clone(),
+                version,
+            }
+        }
+        PackageType::Apk | PackageType::Deb | PackageType::Rpm => {
+            let os = os.ok_or(NoQuery::NoDistro)?;
+            let ecosystem =
+                distro_ecosystem(os).ok_or_else(|| NoQuery::UnknownDistro(os_label(os)))?;
+            Query {
+                ecosystem,
+                name: source_name(p.kind, p.source_name.as_deref())
+                    .unwrap_or(&p.name)
+                    .to_string(),
+                version: match p.kind {
+                    PackageType::Deb => p
+                        .source_version
+                        .clone()
+                        .unwrap_or_else(|| p.version.clone()),
+                    _ => p.version.clone(),
+                },
+            }
+        }
+    })
+}
+
+/// `debian 12`, as messages name a distribution.
+pub fn os_label(os: &Os) -> String {
+    match &os.version_id {
+        Some(v) => format!("{} {v}", os.id),
+        None => os.id.clone(),
+    }
+}
+
+fn npm_name(name: &str, scope: Option<&str>) -> String {
+    match scope {
+        Some(scope) if !name.starts_with('@') => format!("{scope}/{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The source package advisories are keyed by. RPM records the source rpm's file name
+/// (`openssl-3.0.7-1.el9.src.rpm`): name is what precedes the last two dash-separated fields.
+pub fn source_name(kind: PackageType, source: Option<&str>) -> Option<&str> {
+    let source = source.map(str::trim).filter(|s| !s.is_empty())?;
+    if kind != PackageType::Rpm {
+        return Some(source);
+    }
+    let Some(stem) = source
+        .strip_suffix(".src.rpm")
+        .or_else(|| source.strip_suffix(".nosrc.rpm"))
+    else {
+        return Some(source);
+    };
+    let without_release = stem.rsplit_once('-').map_or(stem, |(n, _)| n);
+    let name = without_release
+        .rsplit_once('-')
+        .map_or(without_release, |(n, _)| n);
+    Some(if name.is_empty() { stem } else { name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(id: &str, v: Option<&str>, codename: Option<&str>) -> Os {
+        Os {
+            id: id.into(),
+            version_id: v.map(Into::into),
+            codename: codename.map(Into::into),
+            pretty_name: None,
+        }
+    }
+
+    #[test]
+    fn distro_keys() {
+        let key = |o: Os| distro_ecosystem(&o);
+        assert_eq!(
+            key(os("alpine", Some("3.20.3"), None)).as_deref(),
+            Some("Alpine:v3.20")
+        );
+        assert_eq!(
+            key(os("debian", Some("12"), Some("bookworm"))).as_deref(),
+            Some("Debian:12")
+        );
+        assert_eq!(
+            key(os("debian", None, Some("bookworm"))).as_deref(),
+            Some("Debian:12")
+        );
+        assert_eq!(
+            key(os("ubuntu", Some("22.04"), None)).as_deref(),
+            Some("Ubuntu:22.04:LTS")
+        );
+        assert_eq!(
+            key(os("ubuntu", Some("23.10"), None)).as_deref(),
+            Some("Ubuntu:23.10")
+        );
+        assert_eq!(
+            key(os("rocky", Some("9.3"), None)).as_deref(),
+            Some("Rocky Linux:9")
+        );
+        assert_eq!(
+            key(os("mariner", Some("2.0"), None)).as_deref(),
+            Some("Azure Linux:2")
+        );
+        assert_eq!(key(os("plan9", Some("4"), None)), None);
+        assert_eq!(key(os("alpine", None, None)), None);
+    }
+
+    #[test]
+    fn rpm_source_names() {
+        let s = |v| source_name(PackageType::Rpm, Some(v));
+        assert_eq!(s("openssl-3.0.7-1.cm2.src.rpm"), Some("openssl"));
+        assert_eq!(
+            s("python-setuptools-69.0.3-4.el9.src.rpm"),
+            Some("python-setuptools")
+        );
+        assert_eq!(s("bash"), Some("bash"));
+        assert_eq!(source_name(PackageType::Deb, Some("glibc")), Some("glibc"));
+        assert_eq!(source_name(PackageType::Deb, Some(" ")), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! What a scan reports: one [`Finding`] per (package, problem), with the severity chosen and
+//! explained, the fix, and the layer that brought the package in.
+
+use plinth_catalog::{Os, PackageType};
+use plinth_sbom::LayerRef;
+use plinth_vulndb::{Advisory, Rating, SeverityKind};
+use serde::{Deserialize, Serialize};
+
+/// The five levels gates and filters use, as Trivy names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Unknown,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Level {
+    pub const ALL: [Level; 5] = [
+        Level::Unknown,
+        Level::Low,
+        Level::Medium,
+        Level::High,
+        Level::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Unknown => "UNKNOWN",
+            Level::Low => "LOW",
+            Level::Medium => "MEDIUM",
+            Level::High => "HIGH",
+            Level::Critical => "CRITICAL",
+        }
+    }
+
+    /// Parses `high`, `HIGH`, … (case-insensitive).
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Debian's `unimportant` and other negligible ratings count as LOW, as Trivy counts them.
+    pub fn from_rating(r: Rating) -> Level {
+        match r {
+            Rating::Unknown => Level::Unknown,
+            Rating::Negligible | Rating::Low => Level::Low,
+            Rating::Medium => Level::Medium,
+            Rating::High => Level::High,
+            Rating::Critical => Level::Critical,
+        }
+    }
+}
+
+/// The severity of a finding and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeverityInfo {
+    pub level: Level,
+    /// Who said so: the vendor (`debian`, `ghsa`, `ubuntu`, …) or `cvss-v3`/`cvss-v4`/`cvss-v2`
+    /// when the level comes from a CVSS score, `none` when nobody rated it.
+    pub source: String,
+    /// The vendor's own word (`high**`, `moderate`), when the level is the vendor's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_word: Option<String>,
+    /// The highest CVSS base score among the records, whatever the level came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_score: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_vector: Option<String>,
+}
+
+/// Whether and how the problem is fixed for this package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixStatus {
+    /// A published version resolves it (`fixed_version`).
+    Fixed,
+    /// Affected, no fix published.
+    Affected,
+    /// Affected, and the vendor decided not to fix it (Debian `<ignored>`).
+    WillNotFix,
+    /// The vendor has not triaged it yet.
+    Undetermined,
+}
+
+/// Whether the package came with the base image or was added on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Base,
+    Added,
+    /// The image history does not show where the base ends (or the input has no layers).
+    Unknown,
+}
+
+/// Why a finding is not counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// `ignorefile:PATH`, `vex:PATH`, `unfixed`, `severity`.
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One problem in one package.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    /// The CVE id when the problem has one, else the record's own id.
+    pub id: String,
+    /// Every other id of the problem (GHSA, PYSEC, GO, RUSTSEC, DSA…), sorted.
+    pub aliases: Vec<String>,
+    pub package: String,
+    pub installed_version: String,
+    #[serde(rename = "type")]
+    pub kind: PackageType,
+    pub purl: String,
+    pub found_at: String,
+    /// The database key the package was matched under (`Alpine:v3.20`, `PyPI`).
+    pub ecosystem: String,
+    /// The name advisories know the package by, when it differs (source package, origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
+    pub status: FixStatus,
+    /// The smallest version that resolves the problem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_version: Option<String>,
+    pub severity: SeverityInfo,
+    pub title: String,
+    pub references: Vec<String>,
+    /// The database records folded into this finding (`GHSA-… (osv/PyPI)`).
+    pub records: Vec<String>,
+    /// The layer that introduced the package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+    pub origin: Origin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+/// Everything found in one target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// The target as named on the command line.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<Os>,
+    /// How many layers belong to the base image; `None` when the history does not say.
+    pub base_layers: Option<usize>,
+    pub layers: Vec<LayerRef>,
+    pub packages: usize,
+    pub findings: Vec<Finding>,
+    /// Honest limits of this result (unknown distro, unmatched packages, SBOM without layers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// A whole run: one or more targets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub targets: Vec<TargetReport>,
+}
+
+impl Report {
+    /// Findings that count (not suppressed), with their target.
+    pub fn counted(&self) -> impl Iterator<Item = (&TargetReport, &Finding)> {
+        self.targets.iter().flat_map(|t| {
+            t.findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .map(move |f| (t, f))
+        })
+    }
+}
+
+/// Chooses the severity of a problem from all its records: the vendor's rating when one is
+/// given (a distro's for OS packages, GitHub's for language packages), else the highest CVSS
+/// score's band.
+pub fn choose_severity(records: &[&Advisory]) -> SeverityInfo {
+    let all = || records.iter().flat_map(|a| a.severity.iter());
+    let best_cvss = |kind: SeverityKind| {
+        all()
+            .filter(|s| s.kind == kind && s.score.is_some())
+            .max_by(|a, b| {
+                a.score
+                    .partial_cmp(&b.score)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    };
+    let cvss = best_cvss(SeverityKind::CvssV3)
+        .or_else(|| best_cvss(SeverityKind::CvssV4))
+        .or_else(|| best_cvss(SeverityKind::CvssV2));
+    let (cvss_score, cvss_vector) = cvss.map_or((None, None), |s| (s.score, s.vector.clone()));
+    let vendor = all().find(|s| {
+        s.kind == SeverityKind::Vendor && Level::from_rating(s.rating()) != Level::Unknown
+    });
+    if let Some(v) = vendor {
+        return SeverityInfo {
+            level: Level::from_rating(v.rating()),
+            source: v.source.clone(),
+            vendor_word: v.level.clone(),
+            cvss_score,
+            cvss_vector,
+        };
+    }
+    match cvss {
+        Some(s) => SeverityInfo {
+            level: Level::from_rating(s.rating()),
+            source: match s.kind {
+                SeverityKind::CvssV2 => "cvss-v2",
+                SeverityKind::CvssV4 => "cvss-v4",
+                _ => "cvss-v3",
+            }
+            .to_string(),
+            vendor_word: None,
+            cvss_score,
+            cvss_vector,
+        },
+        None => SeverityInfo {
+            level: Level::Unknown,
+            source: "none".into(),
+            vendor_word: None,
+            cvss_score: None,
+            cvss_vector: None,
+        },
+    }
+}

@@ -1,0 +1,222 @@
+//! Matching an inventory against advisories: one lookup per (ecosystem, source package), OSV
+//! range evaluation with the ecosystem's version order, records of one problem folded into one
+//! finding.
+
+use std::collections::{BTreeSet, HashMap};
+
+use plinth_sbom::{Found, Inventory};
+use plinth_vulndb::{Advisory, Affected, DbError, Snapshot, Status, VulnDb, group_by_alias};
+
+use crate::ecosystem::{self, NoQuery, Query};
+use crate::finding::{Finding, FixStatus, Origin, TargetReport, choose_severity};
+use crate::range::{self, Order};
+
+/// Where advisories come from: the database, or anything else that answers the same question
+/// (tests use a map).
+pub trait Advisories {
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError>;
+}
+
+impl Advisories for Snapshot<'_> {
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
+        Snapshot::advisories(self, ecosystem, package)
+    }
+}
+
+impl Advisories for VulnDb {
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
+        VulnDb::advisories(self, ecosystem, package)
+    }
+}
+
+/// Matches every package of `inventory`. `base_layers` is the attribution boundary (see
+/// [`crate::attribution`]); `None` marks every finding's origin unknown.
+pub fn match_inventory(
+    inventory: &Inventory,
+    db: &dyn Advisories,
+    base_layers: Option<usize>,
+) -> Result<TargetReport, DbError> {
+    let mut warnings = Vec::new();
+    let mut cache: HashMap<(String, String), Vec<Advisory>> = HashMap::new();
+    let mut findings = Vec::new();
+    let mut unkeyed: BTreeSet<String> = BTreeSet::new();
+    for found in &inventory.packages {
+        let query = match ecosystem::query(found, inventory.os.as_ref()) {
+            Ok(q) => q,
+            Err(NoQuery::UnknownDistro(os)) => {
+                unkeyed.insert(format!("unknown distribution {os}"));
+                continue;
+            }
+            Err(NoQuery::NoDistro) => {
+                unkeyed.insert("no distribution detected".into());
+                continue;
+            }
+        };
+        let key = (query.ecosystem.clone(), query.name.clone());
+        if !cache.contains_key(&key) {
+            let list = db.advisories(&query.ecosystem, &query.name)?;
+            cache.insert(key.clone(), list);
+        }
+        let advisories = &cache[&key];
+        findings.extend(match_package(
+            found,
+            &query,
+            advisories,
+            inventory,
+            base_layers,
+        ));
+    }
+    for why in unkeyed {
+        let count = inventory
+            .packages
+            .iter()
+            .filter(|f| f.package.kind.is_os())
+            .count();
+        warnings.push(format!(
+            "{why}: {count} OS packages not matched (language packages were)"
+        ));
+    }
+    if base_layers.is_none() && inventory.layers.len() > 1 {
+        warnings.push(
+            "image history does not show where the base image ends: base/added split is unknown"
+                .into(),
+        );
+    }
+    findings.sort_by(|a, b| {
+        (
+            &a.package,
+            &a.installed_version,
+            &a.found_at,
+            std::cmp::Reverse(a.severity.level),
+            &a.id,
+        )
+            .cmp(&(
+                &b.package,
+                &b.installed_version,
+                &b.found_at,
+                std::cmp::Reverse(b.severity.level),
+                &b.id,
+            ))
+    });
+    Ok(TargetReport {
+        name: inventory.source.clone(),
+        os: inventory.os.clone(),
+        base_layers,
+        layers: inventory.layers.clone(),
+        packages: inventory.packages.len(),
+        findings,
+        warnings,
+    })
+}
+
+/// The findings for one package from the advisories of its key.
+fn match_package(
+    found: &Found,
+    query: &Query,
+    advisories: &[Advisory],
+    inventory: &Inventory,
+    base_layers: Option<usize>,
+) -> Vec<Finding> {
+    let order = Order {
+        ecosystem: query.scheme(),
+    };
+    let mut out = Vec::new();
+    for group in group_by_alias(advisories.to_vec()) {
+        // A vendor statement that this package was never affected outweighs other records.
+        if group
+            .iter()
+            .any(|a| a.affected.iter().any(|e| e.status == Status::NotAffected))
+        {
+            continue;
+        }
+        let entries: Vec<&Affected> = group.iter().flat_map(|a| a.affected.iter()).collect();
+        if !range::is_affected(order, &entries, &query.version) {
+            continue;
+        }
+        let fixed_version = range::resolving_fix(order, &entries, &query.version);
+        let status = match fixed_version {
+            Some(_) => FixStatus::Fixed,
+            None if entries.iter().any(|e| e.status == Status::Ignored) => FixStatus::WillNotFix,
+            None if entries.iter().any(|e| e.status == Status::Undetermined) => {
+                FixStatus::Undetermined
+            }
+            None => FixStatus::Affected,
+        };
+        out.push(finding(
+            found,
+            query,
+            &group,
+            status,
+            fixed_version,
+            inventory,
+            base_layers,
+        ));
+    }
+    out
+}
+
+fn finding(
+    found: &Found,
+    query: &Query,
+    group: &[Advisory],
+    status: FixStatus,
+    fixed_version: Option<String>,
+    inventory: &Inventory,
+    base_layers: Option<usize>,
+) -> Finding {
+    let ids: BTreeSet<&str> = group.iter().flat_map(|a| a.identifiers()).collect();
+    let id = ids
+        .iter()
+        .find(|i| i.starts_with("CVE-"))
+        .copied()
+        .unwrap_or(group[0].id.as_str())
+        .to_string();
+    let aliases = ids
+        .iter()
+        .filter(|i| **i != id)
+        .map(|i| i.to_string())
+        .collect();
+    let records: Vec<&Advisory> = group.iter().collect();
+    let mut references: Vec<String> = Vec::new();
+    for r in group.iter().flat_map(|a| a.references.iter()) {
+        if !references.contains(r) {
+            references.push(r.clone());
+        }
+    }
+    let title = group
+        .iter()
+        .map(|a| a.summary.trim())
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+        .to_string();
+    let layer = found.layer.and_then(|i| inventory.layers.get(i)).cloned();
+    let origin = match (found.layer, base_layers) {
+        (Some(l), Some(b)) if l < b => Origin::Base,
+        (Some(_), Some(_)) => Origin::Added,
+        _ => Origin::Unknown,
+    };
+    let p = &found.package;
+    Finding {
+        id,
+        aliases,
+        package: p.name.clone(),
+        installed_version: p.version.clone(),
+        kind: p.kind,
+        purl: found.purl.clone(),
+        found_at: p.found_at.clone(),
+        ecosystem: query.ecosystem.clone(),
+        source_package: (query.name != p.name).then(|| query.name.clone()),
+        status,
+        fixed_version,
+        severity: choose_severity(&records),
+        title,
+        references,
+        records: group
+            .iter()
+            .map(|a| format!("{} ({})", a.id, a.source))
+            .collect(),
+        layer,
+        origin,
+        suppressed: None,
+    }
+}
