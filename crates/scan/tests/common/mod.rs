@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests: the shared data, fixture images, and databases
+//! built from advisory files into a temporary directory.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use plinth_sbom::Inventory;
+use plinth_vulndb::VulnDb;
+
+/// `../shared` beside the repository, when present.
+pub fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    p.is_dir().then_some(p)
+}
+
+pub fn vulndata() -> Option<PathBuf> {
+    let p = shared()?.join("fixtures/vulndata");
+    p.is_dir().then_some(p)
+}
+
+/// The images built by make-images.sh.
+pub fn fixtures() -> Option<PathBuf> {
+    let p = std::env::var_os("PLINTH_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
+    p.is_dir().then_some(p)
+}
+
+/// Builds a database from advisory files into a fresh temporary directory.
+pub fn db_from(inputs: &[PathBuf]) -> (tempfile::TempDir, VulnDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vuln.redb");
+    plinth_vulndb::import(&path, inputs).unwrap();
+    let db = VulnDb::open(&path).unwrap();
+    (dir, db)
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The inventory of a fixture image, or `None` (with the skip line printed) when absent.
+pub fn image_inventory(file: &str) -> Option<(plinth_image::Image, Inventory)> {
+    let Some(dir) = fixtures() else {
+        println!("skipped: no fixture images (/var/tmp/plinth-fixtures or PLINTH_FIXTURES)");
+        return None;
+    };
+    let path = dir.join(file);
+    if !path.exists() {
+        println!("skipped: {} is missing", path.display());
+        return None;
+    }
+    let reference = plinth_image::reference::Reference::parse(&path.to_string_lossy()).unwrap();
+    let image = reference.open_local(None).unwrap();
+    let inv = plinth_sbom::inventory(&image).unwrap();
+    Some((image, inv))
+}
