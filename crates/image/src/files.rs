@@ -85,24 +85,22 @@ impl FileList {
                 e.kind == Kind::Opaque,
             )
         };
-        // Stable sort keeps tar order among equal keys, so "keep the last" is well defined.
-        self.entries.sort_by(|a, b| {
+        // Names are interned in tar order, so the name offset breaks ties by tar order and
+        // "keep the last" is well defined without a stable sort's scratch buffer.
+        self.entries.sort_unstable_by(|a, b| {
             let (pa, ma, oa) = key(a);
             let (pb, mb, ob) = key(b);
-            compare_paths(pa, pb).then(mb.cmp(&ma)).then(ob.cmp(&oa))
+            compare_paths(pa, pb).then(mb.cmp(&ma)).then(ob.cmp(&oa)).then(a.name.0.cmp(&b.name.0))
         });
-        let mut kept: Vec<Entry> = Vec::with_capacity(self.entries.len());
-        for e in self.entries.drain(..) {
-            if let Some(last) = kept.last_mut() {
-                if key(last) == key(&e) {
-                    *last = e;
-                    continue;
-                }
+        // In place, so a layer of a million entries is never held twice.
+        self.entries.dedup_by(|later, kept| {
+            let same = key(later) == key(kept);
+            if same {
+                *kept = *later;
             }
-            kept.push(e);
-        }
-        kept.shrink_to_fit();
-        self.entries = kept;
+            same
+        });
+        self.entries.shrink_to_fit();
         self.arena.shrink_to_fit();
     }
 
