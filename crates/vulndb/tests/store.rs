@@ -5,7 +5,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::{osv_record, write_zip};
-use plinth_vulndb::{DbError, VulnDb, export, import};
+use plinth_vulndb::{
+    DbError, Event, RangeKind, Rating, SeverityKind, Status, VulnDb, export, import,
+};
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -200,4 +202,77 @@ fn export_bundle_imports_on_another_machine() {
         export(&dir.path().join("none.redb"), &dir.path().join("x")),
         Err(DbError::Missing { .. })
     ));
+}
+
+#[test]
+fn distro_ecosystems_vendor_severities_and_every_range_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let ubuntu = serde_json::json!({
+        "id": "UBUNTU-CVE-2024-1234", "upstream": ["CVE-2024-1234"], "details": "First line.\nMore.",
+        "severity": [
+            {"type": "Ubuntu", "score": "medium"},
+            {"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}
+        ],
+        "affected": [{"package": {"ecosystem": "Ubuntu:22.04:LTS", "name": "openssl"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.2-0ubuntu1.15"}]}]}]
+    });
+    let rocky = serde_json::json!({
+        "id": "RLSA-2024:1", "aliases": ["CVE-2024-1"], "affected": [
+            {"package": {"ecosystem": "Rocky Linux:9", "name": "curl"},
+             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"last_affected": "7.76.1-26.el9"}]}]},
+            {"package": {"ecosystem": "Wolfi", "name": "curl"}, "versions": ["8.0.0-r0", "8.0.1-r0"]},
+            {"package": {"ecosystem": "Debian:12", "name": "curl"},
+             "ecosystem_specific": {"urgency": "low"},
+             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "7.0"}, {"limit": "8.0"}]},
+                        {"type": "GIT", "repo": "https://github.com/curl/curl", "events": [{"introduced": "abc123"}]}]}
+        ]
+    });
+    let withdrawn = serde_json::json!({"id": "GHSA-gone", "withdrawn": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "npm", "name": "left-pad"}}]});
+    let ub = write(dir.path(), "u.json", &ubuntu.to_string());
+    let ro = write(dir.path(), "r.json", &rocky.to_string());
+    let wd = write(dir.path(), "w.json", &withdrawn.to_string());
+    let db_path = dir.path().join("vuln.redb");
+    let report = import(&db_path, &[ub, ro, wd]).unwrap();
+    assert_eq!(report.sources[2].stats.withdrawn, 1);
+    let db = VulnDb::open(&db_path).unwrap();
+
+    let ubuntu = &db.advisories("Ubuntu:22.04:LTS", "openssl").unwrap()[0];
+    assert_eq!(ubuntu.aliases, ["CVE-2024-1234"]);
+    assert_eq!(ubuntu.summary, "First line.");
+    assert_eq!(ubuntu.severity[0].kind, SeverityKind::Vendor);
+    assert_eq!(ubuntu.severity[0].source, "ubuntu");
+    assert_eq!(ubuntu.severity[0].level.as_deref(), Some("medium"));
+    assert_eq!(ubuntu.severity[1].kind, SeverityKind::CvssV4);
+    assert_eq!(
+        ubuntu.severity[1].score, None,
+        "v4 vectors are stored, not scored"
+    );
+    assert_eq!(ubuntu.rating(), Rating::Medium);
+
+    let rocky = &db.advisories("Rocky Linux:9.4", "curl").unwrap()[0];
+    assert_eq!(rocky.affected[0].status, Status::Unfixed);
+    assert_eq!(
+        rocky.affected[0].ranges[0].events[1],
+        Event::LastAffected("7.76.1-26.el9".into())
+    );
+    let wolfi = &db.advisories("Wolfi", "curl").unwrap()[0];
+    assert_eq!(wolfi.affected[0].versions, ["8.0.0-r0", "8.0.1-r0"]);
+    let debian = &db.advisories("Debian:bookworm", "curl").unwrap()[0];
+    assert_eq!(
+        debian.affected[0].ranges[0].events[1],
+        Event::Limit("8.0".into())
+    );
+    assert_eq!(debian.affected[0].ranges[1].kind, RangeKind::Git);
+    assert_eq!(
+        debian.affected[0].ranges[1].repo.as_deref(),
+        Some("https://github.com/curl/curl")
+    );
+    assert!(
+        debian
+            .severity
+            .iter()
+            .any(|s| s.source == "debian" && s.level.as_deref() == Some("low"))
+    );
+    assert!(db.advisories("npm", "left-pad").unwrap().is_empty());
 }
