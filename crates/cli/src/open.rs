@@ -1,9 +1,15 @@
 //! Turning the IMAGE argument into an image: local sources through plinth-image, registry
 //! references through plinth-registry.
 
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
 use plinth_image::reference::{Location, Reference};
 use plinth_image::spec::Platform;
 use plinth_image::{Error, Image};
+use plinth_registry::{Credentials, TransferError};
 
 use crate::exit::{self, Failure};
 
@@ -13,6 +19,22 @@ pub struct ImageOpts {
     /// Platform to pick from a multi-platform image: os/arch[/variant] (default: this machine's).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
+    /// Registry username (the password comes from --password-stdin); default: Docker's
+    /// config.json and credential helpers.
+    #[arg(long, value_name = "USER", requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password or token from standard input.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    /// Allow plain HTTP to the registry (always allowed for localhost and 127.0.0.0/8).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Also trust the CA certificates in this PEM file (repeatable; SSL_CERT_FILE is read too).
+    #[arg(long = "ca-cert", value_name = "PEM")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Give up on a registry that sends nothing for this long, in seconds (default 30).
+    #[arg(long, value_name = "SECONDS", env = "PLINTH_REGISTRY_TIMEOUT")]
+    pub timeout: Option<f64>,
 }
 
 impl ImageOpts {
@@ -29,6 +51,47 @@ impl ImageOpts {
             })
             .transpose()
     }
+
+    /// The registry client's settings from the flags.
+    pub fn registry(&self) -> Result<plinth_registry::Options, Failure> {
+        let mut opts = plinth_registry::Options {
+            insecure: self.insecure,
+            ca_certs: self.ca_certs.clone(),
+            ..plinth_registry::Options::default()
+        };
+        if let Some(secs) = self.timeout {
+            if !(secs.is_finite() && secs > 0.0) {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    anyhow::anyhow!("--timeout {secs}: expected a positive number of seconds"),
+                ));
+            }
+            opts.timeout = Duration::from_secs_f64(secs);
+        }
+        if let Some(user) = &self.username {
+            opts.credentials = Some(Credentials::new(user, password_from_stdin()?));
+        }
+        Ok(opts)
+    }
+}
+
+/// Reads the password once (commands that open two images ask twice), without its newline.
+fn password_from_stdin() -> Result<String, Failure> {
+    static PASSWORD: OnceLock<Result<String, String>> = OnceLock::new();
+    let read = PASSWORD.get_or_init(|| {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(64 << 10)
+            .read_to_string(&mut s)
+            .map_err(|e| format!("--password-stdin: reading standard input: {e}"))?;
+        let trimmed = s.trim_end_matches(['\n', '\r']).to_string();
+        if trimmed.is_empty() {
+            return Err("--password-stdin: standard input is empty".into());
+        }
+        Ok(trimmed)
+    });
+    read.clone()
+        .map_err(|e| Failure::new(exit::USAGE, anyhow::anyhow!(e)))
 }
 
 /// Opens IMAGE, classifying failures by exit code.
@@ -36,19 +99,33 @@ pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
     let platform = opts.platform()?;
     let parsed = Reference::parse(reference).map_err(classify)?;
     match &parsed.location {
-        Location::Registry(r) => Err(Failure::new(
-            exit::NETWORK,
-            anyhow::anyhow!("{r}: registry references are not supported in this build"),
-        )),
+        Location::Registry(r) => {
+            plinth_registry::open(r, platform.as_ref(), &opts.registry()?).map_err(classify_remote)
+        }
         _ => parsed.open_local(platform.as_ref()).map_err(classify),
     }
 }
 
-/// Maps a library error to its exit code.
+/// Maps a library error to its exit code. A blob stream that failed on the network (after
+/// retries) is a network failure, whichever stage was reading it.
 pub fn classify(e: Error) -> Failure {
-    let code = match e {
+    let code = match &e {
         Error::Network { .. } => exit::NETWORK,
+        Error::Read { source, .. } if is_transfer(source) => exit::NETWORK,
         _ => exit::INPUT,
     };
     Failure::new(code, e)
+}
+
+/// For a registry, "no such image for this platform" is the registry's answer, not bad input.
+pub fn classify_remote(e: Error) -> Failure {
+    match e {
+        Error::Select { .. } => Failure::new(exit::NETWORK, e),
+        e => classify(e),
+    }
+}
+
+fn is_transfer(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<TransferError>().is_some())
 }

@@ -337,6 +337,10 @@ impl Client {
                     Fault::fatal(self.network(format!("connection refused by {host}")))
                 }
                 K::TimedOut | K::WouldBlock => Fault::retry(self.network(stalled())),
+                // std reports a failed DNS lookup as an uncategorised I/O error.
+                _ if io.to_string().contains("lookup address") => {
+                    Fault::fatal(self.network(format!("unknown host {host}")))
+                }
                 _ => Fault::retry(self.network(format!("{host}: {io}"))),
             },
             ureq::Error::ConnectionFailed => {
