@@ -91,7 +91,7 @@ impl Policy {
     }
 
     fn rule_applies(&self, r: &IgnoreRule, f: &Finding) -> bool {
-        let id_matches = f.id == r.id || f.aliases.iter().any(|a| *a == r.id);
+        let id_matches = f.id == r.id || f.aliases.contains(&r.id);
         let live = r
             .expires
             .as_deref()

@@ -110,22 +110,26 @@ fn target(t: &TargetReport, opts: TableOptions, out: &mut dyn Write) -> io::Resu
         };
         let group: Vec<&Finding> = shown[i..].iter().copied().take_while(same).collect();
         i += group.len();
-        let layer = head
-            .layer
-            .as_ref()
-            .map_or("-".to_string(), |l| l.index.to_string());
         let kind = serde_json::to_value(head.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let source = head
-            .source_package
-            .as_ref()
-            .map_or(String::new(), |s| format!(" [source {s}]"));
+        let mut about = vec![match &head.source_package {
+            Some(s) => format!("{kind} [source {s}]"),
+            None => kind,
+        }];
+        if let Some(l) = &head.layer {
+            about.push(format!("layer {}", l.index));
+        }
+        if !head.found_at.is_empty() {
+            about.push(head.found_at.clone());
+        }
         writeln!(
             out,
-            "{} {} ({kind}{source}, layer {layer}, {})",
-            head.package, head.installed_version, head.found_at
+            "{} {} ({})",
+            head.package,
+            head.installed_version,
+            about.join(", ")
         )?;
         for f in group {
             let level = format!("{:<8}", f.severity.level.as_str());
