@@ -115,7 +115,10 @@ fn check(image: &str) -> Option<Inventory> {
 }
 
 fn count(inv: &Inventory, kind: PackageType) -> usize {
-    inv.packages.iter().filter(|f| f.package.kind == kind).count()
+    inv.packages
+        .iter()
+        .filter(|f| f.package.kind == kind)
+        .count()
 }
 
 #[test]
@@ -126,7 +129,10 @@ fn debian_bookworm() {
     assert_eq!(count(&inv, PackageType::Deb), 88);
     assert_eq!(inv.packages.len(), 88);
     let os = inv.os.as_ref().expect("os");
-    assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("debian", Some("12")));
+    assert_eq!(
+        (os.id.as_str(), os.version_id.as_deref()),
+        ("debian", Some("12"))
+    );
     assert!(inv.packages.iter().all(|f| f.layer == Some(0)));
 }
 
@@ -143,7 +149,13 @@ fn debian_app() {
     // The language packages came with the app layer, not the Debian base.
     for f in &inv.packages {
         let base = f.package.kind == PackageType::Deb;
-        assert_eq!(f.layer == Some(0), base, "{} in layer {:?}", f.package.name, f.layer);
+        assert_eq!(
+            f.layer == Some(0),
+            base,
+            "{} in layer {:?}",
+            f.package.name,
+            f.layer
+        );
     }
     let has = |purl: &str| inv.packages.iter().any(|f| f.purl == purl);
     assert!(has("pkg:golang/stdlib@1.24.1"));
@@ -204,7 +216,11 @@ fn alpine_3_9() {
     };
     assert_eq!(count(&inv, PackageType::Apk), 14);
     let os = inv.os.as_ref().expect("os");
-    assert!(os.version_id.as_deref().is_some_and(|v| v.starts_with("3.9")));
+    assert!(
+        os.version_id
+            .as_deref()
+            .is_some_and(|v| v.starts_with("3.9"))
+    );
 }
 
 #[test]
@@ -223,7 +239,11 @@ fn oci_flavours_agree_with_docker_archive() {
     let pairs = [
         ("debian-app.docker.tar", "oci-debian-app", "oci-dir:"),
         ("debian-app.docker.tar", "oci-zstd-debian-app", "oci-dir:"),
-        ("alpine-3.20.docker.tar", "alpine-3.20.oci.tar", "oci-archive:"),
+        (
+            "alpine-3.20.docker.tar",
+            "alpine-3.20.oci.tar",
+            "oci-archive:",
+        ),
         ("rpm-mariner.docker.tar", "oci-rpm-mariner", "oci-dir:"),
     ];
     for (docker, oci, scheme) in pairs {
@@ -233,10 +253,16 @@ fn oci_flavours_agree_with_docker_archive() {
         let a = common::inventory_of(&format!("docker-archive:{}", d.display()));
         let b = common::inventory_of(&format!("{scheme}{}", o.display()));
         let purls = |inv: &Inventory| -> Vec<(String, Option<usize>)> {
-            inv.packages.iter().map(|f| (f.purl.clone(), f.layer)).collect()
+            inv.packages
+                .iter()
+                .map(|f| (f.purl.clone(), f.layer))
+                .collect()
         };
         assert_eq!(purls(&a), purls(&b), "{docker} vs {oci}");
         assert_eq!(a.os, b.os, "{docker} vs {oci}");
-        assert!(b.manifest_digest.is_some(), "{oci}: OCI layouts name their manifest");
+        assert!(
+            b.manifest_digest.is_some(),
+            "{oci}: OCI layouts name their manifest"
+        );
     }
 }

@@ -47,17 +47,16 @@ impl Refs {
         if let Some(r) = self.by_text.get(text) {
             return r.clone();
         }
-        let mut base: String = text
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        base = base.trim_matches('-').to_owned();
+        // Runs of other characters become one `-`: `GPLv2+ and MIT` → `GPLv2-and-MIT`.
+        let mut base = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                base.push(c);
+            } else if !base.is_empty() && !base.ends_with('-') {
+                base.push('-');
+            }
+        }
+        let mut base = base.trim_end_matches('-').to_owned();
         if base.is_empty() {
             base = "unnamed".into();
         }
@@ -130,10 +129,11 @@ mod tests {
         let b = refs.reference("GPLv2-");
         assert_eq!(a, "LicenseRef-GPLv2");
         assert_eq!(b, "LicenseRef-GPLv2-2");
+        assert_eq!(refs.reference("BSD  and (MIT)"), "LicenseRef-BSD-and-MIT");
         assert_eq!(refs.reference("GPLv2+"), a);
         assert_eq!(refs.reference("(c)"), "LicenseRef-c");
         assert_eq!(refs.reference("()"), "LicenseRef-unnamed");
-        assert_eq!(refs.extracted().count(), 4);
+        assert_eq!(refs.extracted().count(), 5);
     }
 
     #[test]
