@@ -22,6 +22,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+mod heredoc;
 mod model;
 mod pragma;
 pub mod render;

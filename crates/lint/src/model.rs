@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use parse_dockerfile as pd;
 
 use crate::error::LintError;
+use crate::heredoc::{self, HereDocs};
 use crate::shell::Script;
 use crate::source::LineIndex;
 
@@ -98,10 +99,11 @@ impl Dockerfile {
             message: format!("{e:#}"),
         };
         let (escape, syntax) = directives(text);
+        let (text, docs) = heredoc::extract(text, escape, path)?;
         let mut instructions = Vec::new();
-        for item in pd::parse_iter(text).map_err(parse_error)? {
+        for item in pd::parse_iter(&text).map_err(parse_error)? {
             let inst = item.map_err(parse_error)?;
-            instructions.push(convert(inst, escape, lines));
+            instructions.push(convert(inst, escape, lines, &docs));
         }
         let mut df = Dockerfile {
             instructions,
@@ -240,7 +242,12 @@ pub fn expand(text: &str, vars: &HashMap<String, String>) -> (String, bool) {
     (out, unresolved)
 }
 
-fn convert(inst: pd::Instruction<'_>, escape: char, lines: &LineIndex) -> Instruction {
+fn convert(
+    inst: pd::Instruction<'_>,
+    escape: char,
+    lines: &LineIndex,
+    docs: &HereDocs,
+) -> Instruction {
     let mut ends: Vec<usize> = Vec::new();
     let (start, op) = match inst {
         pd::Instruction::From(f) => {
@@ -259,10 +266,8 @@ fn convert(inst: pd::Instruction<'_>, escape: char, lines: &LineIndex) -> Instru
         }
         pd::Instruction::Run(r) => {
             let mounts = mounts(&r.options);
-            let heredoc = !r.here_docs.is_empty();
-            for h in &r.here_docs {
-                ends.push(h.span.end);
-            }
+            let line = lines.line(r.run.span.start);
+            let bodies = docs.bodies(line);
             let script = match r.arguments {
                 pd::Command::Exec(words) => {
                     ends.push(words.span.end);
@@ -276,7 +281,7 @@ fn convert(inst: pd::Instruction<'_>, escape: char, lines: &LineIndex) -> Instru
                 }
                 pd::Command::Shell(text) => {
                     ends.push(text.span.end);
-                    shell_script(text.value, &r.here_docs, escape)
+                    shell_script(text.value, bodies, escape)
                 }
                 _ => Script::default(),
             };
@@ -285,18 +290,34 @@ fn convert(inst: pd::Instruction<'_>, escape: char, lines: &LineIndex) -> Instru
                 Op::Run {
                     script,
                     mounts,
-                    heredoc,
+                    heredoc: !bodies.is_empty(),
                 },
             )
         }
         pd::Instruction::Copy(c) => {
             ends.push(c.dest.span.end);
-            let op = copy_op(false, &c.options, &c.src, c.dest.value.into_owned());
+            let line = lines.line(c.copy.span.start);
+            let op = copy_op(
+                false,
+                &c.options,
+                &c.src,
+                c.dest.value.into_owned(),
+                docs,
+                line,
+            );
             (c.copy.span.start, op)
         }
         pd::Instruction::Add(c) => {
             ends.push(c.dest.span.end);
-            let op = copy_op(true, &c.options, &c.src, c.dest.value.into_owned());
+            let line = lines.line(c.add.span.start);
+            let op = copy_op(
+                true,
+                &c.options,
+                &c.src,
+                c.dest.value.into_owned(),
+                docs,
+                line,
+            );
             (c.add.span.start, op)
         }
         pd::Instruction::Cmd(c) => {
@@ -363,6 +384,7 @@ fn convert(inst: pd::Instruction<'_>, escape: char, lines: &LineIndex) -> Instru
     let line = lines.line(start);
     let end = ends.into_iter().max().unwrap_or(start).max(start);
     let end_line = lines.line(end.saturating_sub(1).max(start));
+    let end_line = docs.end_line(line).unwrap_or(end_line).max(end_line);
     Instruction {
         line,
         end_line,
@@ -401,7 +423,14 @@ fn mounts(options: &[pd::Flag<'_>]) -> Vec<Mount> {
         .collect()
 }
 
-fn copy_op(add: bool, options: &[pd::Flag<'_>], src: &[pd::Source<'_>], dest: String) -> Op {
+fn copy_op(
+    add: bool,
+    options: &[pd::Flag<'_>],
+    src: &[pd::Source<'_>],
+    dest: String,
+    docs: &HereDocs,
+    line: usize,
+) -> Op {
     let flag = |name: &str| {
         options.iter().find(|f| f.name.value == name).map(|f| {
             f.value
@@ -413,6 +442,7 @@ fn copy_op(add: bool, options: &[pd::Flag<'_>], src: &[pd::Source<'_>], dest: St
     let sources = src
         .iter()
         .map(|s| match s {
+            pd::Source::Path(p) if docs.is_delimiter(line, &p.value) => "<<heredoc".to_string(),
             pd::Source::Path(p) => p.value.to_string(),
             pd::Source::HereDoc(_) => "<<heredoc".to_string(),
             #[allow(unreachable_patterns)]
@@ -430,21 +460,26 @@ fn copy_op(add: bool, options: &[pd::Flag<'_>], src: &[pd::Source<'_>], dest: St
 
 /// The shell text of a `RUN`, with line continuations and the comment lines between
 /// them removed, and heredoc bodies appended when they are the script itself
-/// (`RUN <<EOF` or `RUN bash <<EOF`), so they are linted like any `RUN`.
-fn shell_script(raw: &str, here_docs: &[pd::HereDoc<'_>], escape: char) -> Script {
+/// (`RUN <<EOF` or `RUN bash <<EOF`), so they are linted like any `RUN`. A heredoc fed
+/// to another program (`RUN python3 <<EOF`) is not shell and is left out.
+fn shell_script(raw: &str, bodies: &[heredoc::Body], escape: char) -> Script {
     let mut text = join_continuations(raw, escape);
-    if !here_docs.is_empty() {
-        let command = strip_heredoc_markers(&text);
-        let first = command
+    if !bodies.is_empty() {
+        let command: Vec<&str> = text
             .split_whitespace()
-            .next()
-            .map(crate::shell::base_name);
+            .filter(|w| {
+                !bodies
+                    .iter()
+                    .any(|b| w.trim_matches(['"', '\'']) == b.delimiter)
+            })
+            .collect();
+        let first = command.first().map(|w| crate::shell::base_name(w));
         let is_shell = matches!(first, None | Some("sh" | "bash" | "ash" | "dash" | "zsh"));
-        text = command;
+        text = command.join(" ");
         if is_shell {
-            for h in here_docs {
+            for b in bodies {
                 text.push('\n');
-                text.push_str(&h.value);
+                text.push_str(&b.text);
             }
         }
     }
@@ -471,14 +506,6 @@ fn join_continuations(raw: &str, escape: char) -> String {
         }
     }
     out
-}
-
-/// Removes `<<EOF`, `<<-"EOF"` and the like from a command line.
-fn strip_heredoc_markers(text: &str) -> String {
-    text.split_whitespace()
-        .filter(|w| !w.starts_with("<<"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `KEY=value KEY2="v w"` or the legacy `KEY value with spaces`.

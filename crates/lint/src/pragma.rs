@@ -12,7 +12,7 @@ use crate::source::LineIndex;
 pub struct Pragmas {
     global: HashSet<&'static str>,
     /// (line of the instruction after the pragma, rule)
-    local: Vec<(usize, &'static str)>,
+    local: HashSet<(usize, &'static str)>,
 }
 
 impl Pragmas {
@@ -48,8 +48,8 @@ impl Pragmas {
     }
 
     /// True when `rule` is ignored for the instruction starting at `line`.
-    pub fn ignores(&self, rule: &str, line: usize) -> bool {
-        self.global.contains(rule) || self.local.iter().any(|&(l, r)| l == line && r == rule)
+    pub fn ignores(&self, rule: &'static str, line: usize) -> bool {
+        self.global.contains(rule) || self.local.contains(&(line, rule))
     }
 }
 

@@ -29,10 +29,8 @@ pub fn check(df: &Dockerfile, out: &mut Findings) {
                 }
                 Op::Copy {
                     add: true, sources, ..
-                } => {
-                    if sources.iter().any(|s| is_local_file(s)) {
-                        out.add("PL302", inst);
-                    }
+                } if sources.iter().any(|s| is_local_file(s)) => {
+                    out.add("PL302", inst);
                 }
                 Op::Cmd { exec } => {
                     cmds += 1;

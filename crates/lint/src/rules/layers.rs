@@ -122,35 +122,46 @@ fn creations(script: &Script, workdir: &str, line: usize) -> Vec<Created> {
     out
 }
 
+/// The value of an option given as `-o F`, `-fsSLo F` (last in a cluster), `--output F`
+/// or `--output=F`.
+fn option_value(args: &[String], short: char, long: &str) -> Option<String> {
+    args.iter().enumerate().find_map(|(i, a)| {
+        if let Some(v) = a.strip_prefix(&format!("{long}=")) {
+            return Some(v.to_string());
+        }
+        let clustered = a.len() > 1
+            && a.starts_with('-')
+            && !a.starts_with("--")
+            && a[1..].chars().all(|c| c.is_ascii_alphabetic())
+            && a.ends_with(short);
+        (a == long || clustered)
+            .then(|| args.get(i + 1).cloned())
+            .flatten()
+    })
+}
+
 /// Files written by `curl -o F`, `curl -O URL`, `wget URL`, `wget -O F`, `git clone`.
 fn downloads(c: &Command) -> Vec<String> {
     let args = c.args();
     let mut files = Vec::new();
-    let value_of = |names: &[&str]| {
-        args.iter().enumerate().find_map(|(i, a)| {
-            if names.contains(&a.as_str()) {
-                args.get(i + 1).cloned()
-            } else {
-                names
-                    .iter()
-                    .find_map(|n| a.strip_prefix(&format!("{n}=")).map(str::to_string))
-            }
-        })
-    };
     let url = args.iter().find(|a| a.contains("://"));
+    let remote_name = || url.map(|u| last_segment(u).to_string());
     match c.name() {
-        "curl" => {
-            if let Some(f) = value_of(&["-o", "--output"]) {
-                files.push(f);
-            } else if args.iter().any(|a| a == "-O" || a == "--remote-name") {
-                files.extend(url.map(|u| last_segment(u).to_string()));
-            }
-        }
-        "wget" => match value_of(&["-O", "--output-document"]) {
+        "curl" => match option_value(args, 'o', "--output") {
             Some(f) => files.push(f),
-            None if !args.iter().any(|a| a.starts_with("-q") && a.ends_with('O')) => {
-                files.extend(url.map(|u| last_segment(u).to_string()));
+            None if args.iter().any(|a| {
+                a == "--remote-name"
+                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('O'))
+            }) =>
+            {
+                files.extend(remote_name());
             }
+            None => {}
+        },
+        "wget" => match option_value(args, 'O', "--output-document") {
+            Some(f) => files.push(f),
+            // `-qO-` writes to stdout.
+            None if !args.iter().any(|a| a.ends_with("O-")) => files.extend(remote_name()),
             None => {}
         },
         "git" if c.subcommand() == Some("clone") => {
@@ -217,8 +228,15 @@ fn late_cleanup(df: &Dockerfile, stage: usize, out: &mut Findings) {
                 let mut new = creations(script, &workdir, inst.line);
                 new.retain(|c| !cached(&c.path) && !gone.iter().any(|t| deletes(t, &c.path)));
                 // Whatever this RUN deleted is gone for later RUNs too.
-                created.retain(|c| !gone.iter().any(|t| deletes(t, &c.path)));
-                created.extend(new);
+                if !gone.is_empty() {
+                    created.retain(|c| !gone.iter().any(|t| deletes(t, &c.path)));
+                }
+                // Keep the first creation of a path only, so a long file stays linear.
+                for c in new {
+                    if !created.iter().any(|k| k.path == c.path) {
+                        created.push(c);
+                    }
+                }
             }
             _ => {}
         }
@@ -325,12 +343,10 @@ fn cache_order(df: &Dockerfile, stage: usize, out: &mut Findings) {
                 from: None,
                 sources,
                 ..
-            } => {
-                if broad.is_none() {
-                    manifests.extend(sources.iter().filter_map(|s| Ecosystem::of_manifest(s)));
-                    if sources.iter().any(|s| is_whole_context(s)) {
-                        broad = Some(inst);
-                    }
+            } if broad.is_none() => {
+                manifests.extend(sources.iter().filter_map(|s| Ecosystem::of_manifest(s)));
+                if sources.iter().any(|s| is_whole_context(s)) {
+                    broad = Some(inst);
                 }
             }
             Op::Run { script, .. } => {
@@ -469,26 +485,30 @@ fn build_tools(df: &Dockerfile, out: &mut Findings) {
 fn consecutive_runs(df: &Dockerfile, stage: usize, out: &mut Findings) {
     let insts = df.stage_instructions(stage);
     for pair in insts.windows(2) {
-        if let (
+        let (
             Op::Run {
                 mounts: a,
-                heredoc: ha,
+                script: sa,
                 ..
             },
             Op::Run {
                 mounts: b,
-                heredoc: hb,
+                script: sb,
                 ..
             },
         ) = (&pair[0].op, &pair[1].op)
-        {
-            let same_flags = a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(x, y)| x.kind == y.kind && x.target == y.target);
-            if same_flags && !ha && !hb {
-                out.add("PL404", &pair[1]);
-            }
+        else {
+            continue;
+        };
+        let same_flags = a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.kind == y.kind && x.target == y.target);
+        // RUNs that already chain several commands were split on purpose; hadolint draws
+        // the line at two commands, and so does plinth, so pragmas agree.
+        let short = sa.commands.len() <= 2 && sb.commands.len() <= 2;
+        if same_flags && short {
+            out.add("PL404", &pair[1]);
         }
     }
 }

@@ -14,16 +14,18 @@ struct StageState {
 }
 
 pub fn check(df: &Dockerfile, out: &mut Findings) {
-    let mut downloader: Option<&'static str> = None;
     for (s, _) in df.stages.iter().enumerate() {
         let mut state = StageState::default();
+        let mut downloaders: Vec<&'static str> = Vec::new();
         for inst in df.stage_instructions(s) {
             match &inst.op {
                 Op::Shell(words) => state.pipefail = shell_has_pipefail(words),
-                Op::Env(vars) => {
-                    if vars.iter().any(|(k, _)| k == "PIP_NO_CACHE_DIR") {
-                        state.pip_no_cache = true;
-                    }
+                Op::Env(vars)
+                    if vars
+                        .iter()
+                        .any(|(k, v)| k == "PIP_NO_CACHE_DIR" && is_truthy(v)) =>
+                {
+                    state.pip_no_cache = true;
                 }
                 Op::Run { script, mounts, .. } => {
                     shell_habits(inst, script, &state, out);
@@ -31,7 +33,7 @@ pub fn check(df: &Dockerfile, out: &mut Findings) {
                     apk(inst, script, mounts, out);
                     pip(inst, script, mounts, &state, out);
                     rpm_family(inst, script, out);
-                    both_downloaders(inst, script, &mut downloader, out);
+                    both_downloaders(inst, script, &mut downloaders, out);
                 }
                 _ => {}
             }
@@ -224,28 +226,33 @@ fn rpm_family(inst: &Instruction, script: &Script, out: &mut Findings) {
     }
 }
 
-/// Reports a RUN that uses wget when curl was used before it, or the other way round.
+/// pip reads these as "on" in PIP_NO_CACHE_DIR.
+fn is_truthy(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes")
+}
+
+/// Once a stage has used both curl and wget, every RUN in it that uses either is
+/// reported (hadolint's DL4001 does the same, so pragmas line up).
 fn both_downloaders(
     inst: &Instruction,
     script: &Script,
-    first: &mut Option<&'static str>,
+    seen: &mut Vec<&'static str>,
     out: &mut Findings,
 ) {
-    for tool in ["curl", "wget"] {
-        if script.commands.iter().any(|c| c.name() == tool) {
-            match first {
-                None => *first = Some(tool),
-                Some(f) if *f != tool => {
-                    let other = *f;
-                    out.add_msg(
-                        "PL204",
-                        inst,
-                        format!("{tool} is used here and {other} earlier"),
-                    );
-                    return;
-                }
-                _ => {}
-            }
+    let here: Vec<&'static str> = ["curl", "wget"]
+        .into_iter()
+        .filter(|t| script.commands.iter().any(|c| c.name() == *t))
+        .collect();
+    for t in &here {
+        if !seen.contains(t) {
+            seen.push(t);
         }
+    }
+    if !here.is_empty() && seen.len() == 2 {
+        out.add_msg(
+            "PL204",
+            inst,
+            "both wget and curl are used in this stage".into(),
+        );
     }
 }

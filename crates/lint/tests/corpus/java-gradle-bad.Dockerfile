@@ -1,0 +1,8 @@
+# expect: PL502
+FROM eclipse-temurin:21-jdk
+WORKDIR /app
+# expect: PL402
+COPY . .
+RUN ./gradlew --no-daemon bootJar
+# expect: PL305
+ENTRYPOINT java -jar build/libs/app.jar
