@@ -1,0 +1,303 @@
+//! `plinth sbom` end to end: every output format on a real image, `-o FILE`, reproducible
+//! output under SOURCE_DATE_EPOCH, a synthetic image with a broken package database, and
+//! `dir:/` against the machine's own dpkg.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use plinth_image::Digest;
+use serde_json::Value;
+
+fn plinth() -> Command {
+    let mut cmd = Command::cargo_bin("plinth").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd
+}
+
+fn fixture(name: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("PLINTH_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
+    let p = root.join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        println!("skipped: no fixture image {}", p.display());
+        None
+    }
+}
+
+/// A ustar archive of regular files (header, data padded to 512, two zero blocks).
+fn ustar(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (path, data) in files {
+        let mut h = [0u8; 512];
+        h[..path.len()].copy_from_slice(path.as_bytes());
+        h[100..107].copy_from_slice(b"0000644");
+        h[108..115].copy_from_slice(b"0000000");
+        h[116..123].copy_from_slice(b"0000000");
+        h[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
+        h[136..147].copy_from_slice(b"00000000000");
+        h[156] = b'0';
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(data);
+        out.resize(out.len().next_multiple_of(512), 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// An OCI layout directory holding one uncompressed layer with `files`.
+fn write_layout(dir: &Path, files: &[(&str, &[u8])]) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> Value {
+        let d = Digest::of(bytes);
+        std::fs::write(blobs.join(d.hex()), bytes).unwrap();
+        serde_json::json!({"digest": d.to_string(), "size": bytes.len()})
+    };
+    let layer = ustar(files);
+    let l = put(&layer);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [l["digest"]]},
+    });
+    let c = put(config.to_string().as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": c["digest"], "size": c["size"]},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": l["digest"], "size": l["size"]}],
+    });
+    let m = put(manifest.to_string().as_bytes());
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "digest": m["digest"], "size": m["size"]}],
+    });
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+const OS_RELEASE: &[u8] = b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+const GOOD_STATUS: &[u8] = b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\n\n";
+
+#[test]
+fn garbage_package_database_is_named_and_marked_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("image");
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    write_layout(
+        &image,
+        &[
+            ("etc/os-release", OS_RELEASE),
+            ("var/lib/dpkg/status", &garbage),
+            ("var/lib/dpkg/status.d/zlib1g", GOOD_STATUS),
+        ],
+    );
+    let reference = format!("oci-dir:{}", image.display());
+
+    // Table: the warning names the cataloger and the file; the good database still counts.
+    let out = plinth().args(["sbom", &reference]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("dpkg-db") && stderr.contains("/var/lib/dpkg/status:"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("zlib1g"));
+
+    let cdx_file = dir.path().join("sbom.cdx.json");
+    let out = plinth()
+        .args(["sbom", "-f", "cyclonedx-json", "-o"])
+        .arg(&cdx_file)
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/var/lib/dpkg/status"));
+    let bom: Value = serde_json::from_slice(&std::fs::read(&cdx_file).unwrap()).unwrap();
+    let props = bom["metadata"]["properties"].as_array().unwrap();
+    assert!(
+        props
+            .iter()
+            .any(|p| p["name"] == "plinth:cataloger:incomplete" && p["value"] == "dpkg-db"),
+        "{props:?}"
+    );
+    assert!(props.iter().any(|p| {
+        p["name"] == "plinth:warning"
+            && p["value"]
+                .as_str()
+                .unwrap()
+                .contains("/var/lib/dpkg/status")
+    }));
+    assert_eq!(bom["compositions"][0]["aggregate"], "incomplete");
+    assert!(
+        bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "zlib1g")
+    );
+
+    let out = plinth()
+        .args(["sbom", "-f", "spdx-json", &reference])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let comment = doc["comment"].as_str().unwrap();
+    assert!(
+        comment.contains("Incomplete catalogers: dpkg-db"),
+        "{comment}"
+    );
+    assert!(comment.contains("/var/lib/dpkg/status"), "{comment}");
+}
+
+#[test]
+fn clean_synthetic_image_is_not_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    write_layout(
+        dir.path(),
+        &[
+            ("etc/os-release", OS_RELEASE),
+            ("var/lib/dpkg/status", GOOD_STATUS),
+        ],
+    );
+    let out = plinth()
+        .args(["sbom", "-f", "cyclonedx-json"])
+        .arg(format!("oci-dir:{}", dir.path().display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(bom["metadata"].get("properties").is_none());
+    assert!(bom.get("compositions").is_none());
+    let zlib = &bom["components"][1];
+    assert_eq!(
+        zlib["purl"],
+        "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12"
+    );
+}
+
+#[test]
+fn every_format_on_a_real_image() {
+    let Some(image) = fixture("debian-app.docker.tar") else {
+        return;
+    };
+    let run = |format: &str| -> Vec<u8> {
+        let out = plinth()
+            .args(["sbom", "-f", format])
+            .arg(&image)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{format}: {out:?}");
+        out.stdout
+    };
+    let table = String::from_utf8(run("table")).unwrap();
+    assert_eq!(table.lines().count(), 1 + 157);
+    let json: Value = serde_json::from_slice(&run("json")).unwrap();
+    assert_eq!(json["packages"].as_array().unwrap().len(), 157);
+    let cdx = run("cyclonedx-json");
+    let bom: Value = serde_json::from_slice(&cdx).unwrap();
+    assert_eq!(bom["specVersion"], "1.6");
+    assert_eq!(bom["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    assert_eq!(bom["components"].as_array().unwrap().len(), 158, "os + 157");
+    // Same image, same SOURCE_DATE_EPOCH: byte-identical.
+    assert_eq!(cdx, run("cyclonedx-json"));
+    let old: Value = serde_json::from_slice(&run("cyclonedx-json@1.5")).unwrap();
+    assert_eq!(old["specVersion"], "1.5");
+    let doc: Value = serde_json::from_slice(&run("spdx-json")).unwrap();
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    assert_eq!(
+        doc["packages"].as_array().unwrap().len(),
+        159,
+        "image + os + 157"
+    );
+}
+
+#[test]
+fn output_file_is_atomic() {
+    let Some(image) = fixture("alpine-3.20.docker.tar") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sbom.spdx.json");
+    plinth()
+        .args(["sbom", "-f", "spdx-json", "-o"])
+        .arg(&file)
+        .arg(&image)
+        .assert()
+        .success()
+        .stdout("");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(doc["packages"].as_array().unwrap().len(), 16);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "no temporary file left");
+
+    // An unreadable image: exit 3 and no output file.
+    let missing = dir.path().join("out.json");
+    plinth()
+        .args(["sbom", "-f", "json", "-o"])
+        .arg(&missing)
+        .arg(dir.path().join("no-such-image.tar"))
+        .assert()
+        .code(3);
+    assert!(!missing.exists());
+}
+
+#[test]
+fn bad_source_date_epoch_is_a_usage_error() {
+    let out = plinth()
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .args(["sbom", "-f", "spdx-json", "dir:/nonexistent"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
+}
+
+/// `dir:/` reads the machine's own root and finds every installed dpkg package.
+#[test]
+fn root_directory_lists_the_machines_dpkg_packages() {
+    let Ok(out) = std::process::Command::new("dpkg-query")
+        .args(["-W", "-f", "${db:Status-Status}\n"])
+        .output()
+    else {
+        println!("skipped: no dpkg-query on this machine");
+        return;
+    };
+    let installed = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| *l == "installed")
+        .count();
+    let out = plinth()
+        .args(["sbom", "-f", "json", "dir:/"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inv: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let debs = inv["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "deb" && p["found_at"] == "/var/lib/dpkg/status")
+        .count();
+    assert_eq!(debs, installed);
+}
