@@ -504,9 +504,10 @@ fn consecutive_runs(df: &Dockerfile, stage: usize, out: &mut Findings) {
             && a.iter()
                 .zip(b)
                 .all(|(x, y)| x.kind == y.kind && x.target == y.target);
-        // RUNs that already chain several commands were split on purpose; hadolint draws
-        // the line at two commands, and so does plinth, so pragmas agree.
-        let short = sa.commands.len() <= 2 && sb.commands.len() <= 2;
+        // A RUN that already chains commands was split from its neighbour on purpose.
+        // Only single-command RUNs are reported, which is where hadolint 2.x draws the
+        // line too, so its pragmas keep matching.
+        let short = sa.commands.len() <= 1 && sb.commands.len() <= 1;
         if same_flags && short {
             out.add("PL404", &pair[1]);
         }

@@ -418,7 +418,7 @@ static RULES: &[Rule] = &[
         "consecutive RUN instructions could be one",
         "join them with && in one RUN",
         "Each RUN is a layer. Joining related steps makes fewer layers and lets cleanup in \
-         the same step actually free space. Only RUNs with the same flags are considered.",
+         the same step actually free space. Only pairs of single-command RUNs with the same flags are reported: a RUN that already chains commands was split on purpose.",
     ),
     rule(
         "PL501",

@@ -7,7 +7,7 @@ RUN tar -xzf /tmp/sdk.tar.gz -C /opt
 RUN rm -f /tmp/sdk.tar.gz
 WORKDIR /src
 RUN curl -fsSLo src.tar.gz https://example.com/src.tar.gz && tar -xzf src.tar.gz
-# expect: PL401 PL404
+# expect: PL401
 RUN make -C /src && rm -rf /src/src.tar.gz
 USER nobody
 CMD ["/opt/sdk/bin/run"]
