@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{self, Read};
 
-use sha2::{Digest as _, Sha256};
+use ring::digest::{Context, SHA256};
 
 use crate::error::StreamFault;
 
@@ -38,7 +38,9 @@ impl Digest {
     }
 
     pub fn of(bytes: &[u8]) -> Digest {
-        Digest(Sha256::digest(bytes).into())
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ring::digest::digest(&SHA256, bytes).as_ref());
+        Digest(out)
     }
 
     pub fn hex(&self) -> String {
@@ -81,7 +83,7 @@ impl<'de> serde::Deserialize<'de> for Digest {
 /// hashed to `expected` (when given). Also counts bytes, so callers learn sizes for free.
 pub struct Verify<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Context>,
     expected: Option<Digest>,
     count: u64,
     finished: Option<Digest>,
@@ -91,7 +93,7 @@ impl<R: Read> Verify<R> {
     pub fn new(inner: R, expected: Option<Digest>) -> Self {
         Verify {
             inner,
-            hasher: Sha256::new(),
+            hasher: Some(Context::new(&SHA256)),
             expected,
             count: 0,
             finished: None,
@@ -122,11 +124,16 @@ impl<R: Read> Read for Verify<R> {
         }
         let n = self.inner.read(buf)?;
         if n > 0 {
-            self.hasher.update(&buf[..n]);
+            if let Some(h) = &mut self.hasher {
+                h.update(&buf[..n]);
+            }
             self.count += n as u64;
             return Ok(n);
         }
-        let actual = Digest(std::mem::take(&mut self.hasher).finalize().into());
+        let Some(hasher) = self.hasher.take() else { return Ok(0) };
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(hasher.finish().as_ref());
+        let actual = Digest(bytes);
         if let Some(expected) = &self.expected {
             if *expected != actual {
                 return Err(StreamFault::Digest {
