@@ -196,6 +196,11 @@ fn spdx_structure() {
     assert_eq!(doc["dataLicense"], "CC0-1.0");
     assert_eq!(doc["creationInfo"]["created"], "2023-11-14T22:13:20Z");
     assert!(doc["comment"].as_str().unwrap().contains("dpkg-db"));
+    let namespace = doc["documentNamespace"].as_str().unwrap();
+    assert!(
+        namespace.starts_with("https://plinth.invalid/spdx/app.tar-"),
+        "{namespace}"
+    );
     let pkgs = doc["packages"].as_array().unwrap();
     assert_eq!(pkgs.len(), 8, "image + os + six packages");
     assert_eq!(pkgs[0]["primaryPackagePurpose"], "CONTAINER");

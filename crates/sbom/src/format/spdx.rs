@@ -130,7 +130,7 @@ fn document(inv: &Inventory, opts: &Options) -> Document {
             license_concluded: NOASSERTION,
             license_declared: NOASSERTION.into(),
             copyright_text: NOASSERTION,
-            source_info: Some("from /etc/os-release".into()),
+            source_info: Some("from os-release".into()),
             description: os.pretty_name.clone(),
             primary_package_purpose: Some("OPERATING-SYSTEM"),
             external_refs: Vec::new(),
@@ -164,7 +164,10 @@ fn document(inv: &Inventory, opts: &Options) -> Document {
         spdx_version: "SPDX-2.3",
         data_license: "CC0-1.0",
         spdxid: DOCUMENT,
-        document_namespace: format!("https://plinth.invalid/spdx/{}-{hash}", id_part(&name)),
+        document_namespace: format!(
+            "https://plinth.invalid/spdx/{}-{hash}",
+            id_part(short_name(&name))
+        ),
         name,
         creation_info: CreationInfo {
             created: time::rfc3339(opts.created),
@@ -220,6 +223,16 @@ fn package(inv: &Inventory, f: &Found, index: usize, refs: &mut Refs) -> Package
             reference_locator: f.purl.clone(),
         }],
     }
+}
+
+/// The last path segment of an image name (`app.tar` for `/images/app.tar`), so the
+/// namespace does not carry the machine's directories.
+fn short_name(name: &str) -> &str {
+    name.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("image")
 }
 
 /// `s` with every character SPDX ids do not allow (`[A-Za-z0-9.-]` only) replaced by `-`.

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SBOM benchmark (release build): `plinth sbom` against `syft scan` on debian-app in the same
+# run (targets: ≥ 12× faster, ≤ 1/6 of Syft's peak RSS), and plinth alone on a generated image
+# of one layer holding 1,000,000 small files (target: < 1.5 s, < 100 MB). Median wall time
+# (hyperfine, or a loop of 5 timed runs without it) and peak RSS (/usr/bin/time -v).
+# Writes bench/results/sbom.md.
+#
+# Usage: bench/sbom.sh [RUNS]   (default 5; needs /usr/bin/time, python3, the fixtures from
+#   make-images.sh; Syft from /var/tmp/plinth-peers/bin or PLINTH_SYFT, else it is left out)
+# Honours CARGO_TARGET_DIR, PLINTH_FIXTURES and TMPDIR (the 1M-file image is ~1.5 GB there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-5}"
+FIX="${PLINTH_FIXTURES:-/var/tmp/plinth-fixtures}"
+SYFT="${PLINTH_SYFT:-/var/tmp/plinth-peers/bin/syft}"
+APP="$FIX/debian-app.docker.tar"
+[ -f "$APP" ] || { echo "sbom.sh: no $APP (run make-images.sh)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "sbom.sh: /usr/bin/time not found (apt-get install time)" >&2; exit 1; }
+
+cargo build --release -q -p plinth-cli
+PLINTH="$(pwd)/${CARGO_TARGET_DIR:-target}/release/plinth"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/plinth-sbom-bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# One layer of N small files (d0000/f0000000 …, a few bytes each) as a docker-archive.
+MILLION="$WORK/million.docker.tar"
+python3 - "$MILLION" 1000000 <<'PY'
+import hashlib, io, json, os, sys, tarfile
+out, n = sys.argv[1], int(sys.argv[2])
+work = os.path.dirname(out)
+layer = os.path.join(work, "layer.tar")
+with tarfile.open(layer, "w", format=tarfile.GNU_FORMAT) as tf:
+    for d in range((n + 999) // 1000):
+        ti = tarfile.TarInfo(f"d{d:04}"); ti.type, ti.mode, ti.mtime = tarfile.DIRTYPE, 0o755, 0
+        tf.addfile(ti)
+        for f in range(d * 1000, min(n, d * 1000 + 1000)):
+            data = f"{f}\n".encode()
+            ti = tarfile.TarInfo(f"d{d:04}/f{f:07}"); ti.size, ti.mode, ti.mtime = len(data), 0o644, 0
+            tf.addfile(ti, io.BytesIO(data))
+h = hashlib.sha256()
+with open(layer, "rb") as f:
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        h.update(chunk)
+diff = h.hexdigest()
+config = json.dumps({"architecture": "amd64", "os": "linux",
+                     "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff}"]},
+                     "history": [{"created_by": f"{n} small files"}]}).encode()
+cfg = hashlib.sha256(config).hexdigest()
+manifest = json.dumps([{"Config": f"{cfg}.json", "RepoTags": ["localhost/million:latest"],
+                        "Layers": [f"{diff}.tar"]}]).encode()
+with tarfile.open(out, "w") as tf:
+    for name, data in ((f"{cfg}.json", config), ("manifest.json", manifest)):
+        ti = tarfile.TarInfo(name); ti.size = len(data); tf.addfile(ti, io.BytesIO(data))
+    tf.add(layer, arcname=f"{diff}.tar")
+os.remove(layer)
+PY
+
+# median wall seconds of RUNS runs (after one warm-up), via hyperfine when installed
+median() {
+  if command -v hyperfine >/dev/null; then
+    hyperfine -N -w 1 -r "$RUNS" --export-json "$WORK/h.json" "$*" >/dev/null 2>&1
+    python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/h.json"
+  else
+    "$@" >/dev/null 2>&1
+    for _ in $(seq "$RUNS"); do
+      s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+      echo "$e - $s" | bc
+    done | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]}'
+  fi
+}
+rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p'; }
+
+T_APP=$(median "$PLINTH" sbom "$APP" -f json -o "$WORK/app.json")
+M_APP=$(rss "$PLINTH" sbom "$APP" -f json -o "$WORK/app.json")
+N_APP=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["packages"]))' "$WORK/app.json")
+T_SYFT=-; M_SYFT=-; N_SYFT=-; SYFT_V=-
+if [ -x "$SYFT" ]; then
+  export SYFT_CHECK_FOR_APP_UPDATE=false
+  SYFT_V=$("$SYFT" version 2>/dev/null | sed -n 's/^Version: *//p')
+  T_SYFT=$(median "$SYFT" scan -q "docker-archive:$APP" -o json --file "$WORK/syft.json")
+  M_SYFT=$(rss "$SYFT" scan -q "docker-archive:$APP" -o json --file "$WORK/syft.json")
+  N_SYFT=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["artifacts"]))' "$WORK/syft.json")
+fi
+T_MIL=$(median "$PLINTH" sbom "$MILLION" -f json -o "$WORK/million.json")
+M_MIL=$(rss "$PLINTH" sbom "$MILLION" -f json -o "$WORK/million.json")
+SIZE_MIL=$(du -m "$MILLION" | cut -f1)
+TOOL=$(command -v hyperfine >/dev/null && echo "hyperfine, median of $RUNS" || echo "median of $RUNS timed runs")
+
+python3 - "$T_APP" "$M_APP" "$N_APP" "$T_SYFT" "$M_SYFT" "$N_SYFT" "$SYFT_V" "$T_MIL" "$M_MIL" \
+  "$SIZE_MIL" "$TOOL" "$(nproc)" "$(date -u +%F)" <<'PY' > bench/results/sbom.md
+import sys
+t_app, m_app, n_app, t_syft, m_syft, n_syft, syft_v, t_mil, m_mil, size_mil, tool, cpus, day = sys.argv[1:]
+mb = lambda kb: "%.0f MB" % (int(kb) / 1024)
+print("# `plinth sbom` benchmark\n")
+print(f"Run {day} on {cpus} CPUs by `bench/sbom.sh` (release build; wall time: {tool}; "
+      "peak RSS: `/usr/bin/time -v`, one run). Both tools write JSON to a file.\n")
+print("| command | input | packages | median wall | peak RSS |")
+print("|---|---|---|---|---|")
+print(f"| `plinth sbom -f json` | debian-app.docker.tar | {n_app} | {float(t_app):.3f} s | {mb(m_app)} |")
+if t_syft != "-":
+    print(f"| `syft scan -o json` ({syft_v}) | docker-archive:debian-app.docker.tar | {n_syft} | {float(t_syft):.3f} s | {mb(m_syft)} |")
+print(f"| `plinth sbom -f json` | generated: 1 layer, 1,000,000 small files ({size_mil} MB tar) | 0 | {float(t_mil):.3f} s | {mb(m_mil)} |")
+print()
+if t_syft != "-":
+    speed = float(t_syft) / float(t_app)
+    mem = int(m_app) / int(m_syft)
+    print(f"- debian-app: plinth is **{speed:.1f}×** faster than Syft (target ≥ 12×: "
+          f"{'met' if speed >= 12 else 'missed'}) and uses **{mem:.2f}** of its peak memory "
+          f"(target ≤ 1/6 = 0.17: {'met' if mem <= 1/6 else 'missed'}).")
+else:
+    print("- Syft was not installed: no comparison.")
+ok_t = float(t_mil) < 1.5
+ok_m = int(m_mil) / 1024 < 100
+print(f"- 1,000,000 files: {float(t_mil):.3f} s (target < 1.5 s: {'met' if ok_t else 'missed'}), "
+      f"{mb(m_mil)} (target < 100 MB: {'met' if ok_m else 'missed'}).")
+PY
+cat bench/results/sbom.md
