@@ -1,23 +1,47 @@
-//! Lookup latency for bench/vulndb.sh: single lookups (each its own read transaction) and
-//! 10,000 lookups in one snapshot, over package names that exist in the database.
+//! Measurements for bench/vulndb.sh, on the library alone (the same `import` the CLI calls):
 //!
-//! Usage: lookup DB_PATH ECOSYSTEM=PACKAGE_LIST_FILE…  (one name per line)
+//! - `bench import DB_PATH INPUT…`: import and print records, seconds and records/s;
+//! - `bench lookup DB_PATH NAMES_TSV`: single lookups (each its own read transaction) and
+//!   10,000 lookups in one snapshot, over `ecosystem<TAB>package` lines that exist in the DB.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use plinth_vulndb::VulnDb;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let db_path = args.next().ok_or("usage: lookup DB_PATH NAMES_FILE")?;
-    let names_file = args.next().ok_or("usage: lookup DB_PATH NAMES_FILE")?;
+    let usage = "usage: bench import DB INPUT… | bench lookup DB NAMES_TSV";
+    let mode = args.next().ok_or(usage)?;
+    let db_path = args.next().ok_or(usage)?;
+    match mode.as_str() {
+        "import" => import(&db_path, args.map(PathBuf::from).collect()),
+        "lookup" => lookup(&db_path, &args.next().ok_or(usage)?),
+        _ => Err(usage.into()),
+    }
+}
+
+fn import(db_path: &str, inputs: Vec<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let report = plinth_vulndb::import(std::path::Path::new(db_path), &inputs)?;
+    let secs = start.elapsed().as_secs_f64();
+    let records: u64 = report.sources.iter().map(|s| s.stats.records).sum();
+    let skipped: u64 = report.sources.iter().map(|s| s.stats.skipped).sum();
+    println!(
+        "imported {records} advisories ({skipped} skipped) in {secs:.2} s: {:.0} advisories/s",
+        records as f64 / secs
+    );
+    Ok(())
+}
+
+fn lookup(db_path: &str, names_file: &str) -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(&names_file)?;
     // Lines are "ecosystem<TAB>package".
     let queries: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once('\t')).collect();
     if queries.len() < 10_000 {
         return Err("need at least 10,000 queries".into());
     }
-    let db = VulnDb::open(&db_path)?;
+    let db = VulnDb::open(db_path)?;
 
     // Warm the page cache the way a second scan would see it.
     let _ = db.advisories_batch(&queries[..10_000])?;
