@@ -35,7 +35,7 @@ fn import(db_path: &str, inputs: Vec<PathBuf>) -> Result<(), Box<dyn std::error:
 }
 
 fn lookup(db_path: &str, names_file: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let text = std::fs::read_to_string(&names_file)?;
+    let text = std::fs::read_to_string(names_file)?;
     // Lines are "ecosystem<TAB>package".
     let queries: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once('\t')).collect();
     if queries.len() < 10_000 {
