@@ -67,8 +67,7 @@ pub fn run(args: Args) -> CmdResult {
         args.output.display()
     );
     println!(
-        "  {} {}, {} blobs, {}",
-        saved.media_type,
+        "  digest {}, {} blobs, {}",
         saved.digest,
         saved.blobs,
         bytes(saved.bytes)
