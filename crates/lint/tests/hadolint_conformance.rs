@@ -90,7 +90,9 @@ fn hadolint() -> Option<PathBuf> {
 #[test]
 fn findings_agree_with_hadolint_on_shared_rules() {
     let Some(hadolint) = hadolint() else {
-        println!("skipped: hadolint not found at /var/tmp/plinth-peers/bin/hadolint (set PLINTH_HADOLINT)");
+        println!(
+            "skipped: hadolint not found at /var/tmp/plinth-peers/bin/hadolint (set PLINTH_HADOLINT)"
+        );
         return;
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -100,8 +102,11 @@ fn findings_agree_with_hadolint_on_shared_rules() {
         .filter(|n| n.ends_with(".Dockerfile"))
         .collect();
     names.sort();
-    let shared: BTreeSet<&str> =
-        rules::all().iter().filter(|r| !r.opt_in).filter_map(|r| r.hadolint).collect();
+    let shared: BTreeSet<&str> = rules::all()
+        .iter()
+        .filter(|r| !r.opt_in)
+        .filter_map(|r| r.hadolint)
+        .collect();
 
     // hadolint runs in the corpus directory with no config file, so defaults apply.
     let out = Command::new(&hadolint)
@@ -110,8 +115,12 @@ fn findings_agree_with_hadolint_on_shared_rules() {
         .args(&names)
         .output()
         .expect("run hadolint");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("hadolint -f json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "hadolint -f json: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     let theirs: BTreeSet<(String, usize, String)> = report
         .as_array()
         .expect("a JSON array")
@@ -119,7 +128,11 @@ fn findings_agree_with_hadolint_on_shared_rules() {
         .filter(|d| shared.contains(d["code"].as_str().unwrap_or("")))
         .map(|d| {
             let file = d["file"].as_str().unwrap().to_string();
-            (file, d["line"].as_u64().unwrap() as usize, d["code"].as_str().unwrap().to_string())
+            (
+                file,
+                d["line"].as_u64().unwrap() as usize,
+                d["code"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
 
@@ -134,16 +147,37 @@ fn findings_agree_with_hadolint_on_shared_rules() {
     }
 
     let mut diff: BTreeSet<(String, usize, String, Only)> = BTreeSet::new();
-    diff.extend(ours.difference(&theirs).map(|(f, l, c)| (f.clone(), *l, c.clone(), Only::Plinth)));
-    diff.extend(theirs.difference(&ours).map(|(f, l, c)| (f.clone(), *l, c.clone(), Only::Hadolint)));
-    let known: BTreeSet<(String, usize, String, Only)> =
-        KNOWN.iter().map(|(f, l, c, o, _)| (f.to_string(), *l, c.to_string(), *o)).collect();
+    diff.extend(
+        ours.difference(&theirs)
+            .map(|(f, l, c)| (f.clone(), *l, c.clone(), Only::Plinth)),
+    );
+    diff.extend(
+        theirs
+            .difference(&ours)
+            .map(|(f, l, c)| (f.clone(), *l, c.clone(), Only::Hadolint)),
+    );
+    let known: BTreeSet<(String, usize, String, Only)> = KNOWN
+        .iter()
+        .map(|(f, l, c, o, _)| (f.to_string(), *l, c.to_string(), *o))
+        .collect();
 
     let unexplained: Vec<_> = diff.difference(&known).collect();
     let stale: Vec<_> = known.difference(&diff).collect();
     let agreed = ours.intersection(&theirs).count();
-    println!("hadolint conformance: {agreed} findings agree, {} known differences", known.len());
-    assert!(agreed >= 30, "only {agreed} shared findings: is the corpus being read?");
-    assert!(unexplained.is_empty(), "differences with no explanation in KNOWN: {unexplained:#?}");
-    assert!(stale.is_empty(), "KNOWN lists differences that no longer happen: {stale:#?}");
+    println!(
+        "hadolint conformance: {agreed} findings agree, {} known differences",
+        known.len()
+    );
+    assert!(
+        agreed >= 30,
+        "only {agreed} shared findings: is the corpus being read?"
+    );
+    assert!(
+        unexplained.is_empty(),
+        "differences with no explanation in KNOWN: {unexplained:#?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "KNOWN lists differences that no longer happen: {stale:#?}"
+    );
 }

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::model::{Dockerfile, Op};
 
 pub fn check(df: &Dockerfile, config: &Config, out: &mut Findings) {
-    for (i, stage) in df.stages.iter().enumerate() {
+    for stage in &df.stages {
         let from = &df.instructions[stage.from];
         let image = stage.image.as_str();
         let is_stage_ref = stage.parent.is_some();
@@ -38,7 +38,6 @@ pub fn check(df: &Dockerfile, config: &Config, out: &mut Findings) {
                 format!("FROM {image}: registry {} is not trusted", r.registry),
             );
         }
-        let _ = i;
     }
     duplicate_names(df, out);
     copy_from(df, out);
