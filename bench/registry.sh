@@ -53,6 +53,7 @@ measure() {  # NAME CMD: prints "median_s peak_rss_kb"
   done
   sort -n "$WORK/t" | awk '{w[NR] = $1; if ($2 > r) r = $2} END {m = (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2; print m, r}'
 }
+LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
 declare -A WALL RSS
 for c in "${CASES[@]}"; do
   name=${c%%|*}; read -r w r < <(measure "$name" "${c#*|}")
@@ -70,6 +71,8 @@ size=$(awk '/ oci-debian-app\/$/ {print $1}' "$FIX/MANIFEST.txt")
   echo "docker-registry on $ADDR, plain HTTP. Median of $RUNS runs after one warm-up; peak RSS is"
   echo "the largest of the runs (/usr/bin/time -v). Both tools download every layer; syft also"
   echo "catalogs packages (it has no layers-only mode), plinth layers builds the layer report."
+  echo "Load average at start: $LOAD_BEFORE; at end: $(cut -d" " -f1-3 /proc/loadavg) (a busy shared machine"
+  echo "makes every number here noisy: compare the two tools only within one run)."
   echo
   echo "| command | median wall | peak RSS |"
   echo "|---|---:|---:|"
