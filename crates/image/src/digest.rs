@@ -130,7 +130,9 @@ impl<R: Read> Read for Verify<R> {
             self.count += n as u64;
             return Ok(n);
         }
-        let Some(hasher) = self.hasher.take() else { return Ok(0) };
+        let Some(hasher) = self.hasher.take() else {
+            return Ok(0);
+        };
         let mut bytes = [0u8; 32];
         bytes.copy_from_slice(hasher.finish().as_ref());
         let actual = Digest(bytes);

@@ -90,7 +90,10 @@ impl FileList {
         self.entries.sort_unstable_by(|a, b| {
             let (pa, ma, oa) = key(a);
             let (pb, mb, ob) = key(b);
-            compare_paths(pa, pb).then(mb.cmp(&ma)).then(ob.cmp(&oa)).then(a.name.0.cmp(&b.name.0))
+            compare_paths(pa, pb)
+                .then(mb.cmp(&ma))
+                .then(ob.cmp(&oa))
+                .then(a.name.0.cmp(&b.name.0))
         });
         // In place, so a layer of a million entries is never held twice.
         self.entries.dedup_by(|later, kept| {

@@ -24,6 +24,7 @@ pub mod report;
 pub mod select;
 pub mod source;
 pub mod spec;
+mod tarball;
 mod walk;
 
 use std::path::PathBuf;

@@ -1,26 +1,46 @@
-//! A minimal reader for the *outer* tar of an archive (`docker save`, an OCI layout in a tar):
-//! member names, sizes and positions, no more. Layer tars inside are read by the `tar` crate.
+//! A streaming tar reader: ustar, GNU long names and PAX records (path, linkpath, size), no
+//! more. Used for the outer tar of archives (`docker save`, OCI layouts in a tar) and for
+//! every layer.
 //!
-//! Hand-written because the outer archive needs things the `tar` crate's borrowing API can't
-//! give: owned, `Send` readers over one member of a sequential (gzip) stream.
+//! Hand-written because plinth needs what general tar readers don't give: owned, `Send`
+//! readers over one member of a sequential (gzip) stream, byte-exact names, and skipping
+//! member data through one reused buffer (a layer of a million files must not zero a fresh
+//! buffer per file).
 
 use std::io::{self, Read};
 
-/// One member of the outer tar.
+/// One member's header.
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
-    pub name: String,
+    /// The name as stored (PAX or GNU long name when present), not normalised.
+    pub name: Vec<u8>,
     pub size: u64,
     pub kind: MemberKind,
+    /// Permission bits.
+    pub mode: u32,
     /// For symlinks and hard links: the target.
-    pub link: String,
+    pub link: Vec<u8>,
+}
+
+impl Member {
+    pub fn name_lossy(&self) -> String {
+        clean(&String::from_utf8_lossy(&self.name))
+    }
+
+    pub fn link_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.link).into_owned()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MemberKind {
     File,
+    Dir,
     Symlink,
     Hardlink,
+    /// Devices and FIFOs.
+    Special,
+    /// Anything else (sparse files, vendor extensions): listed, never read.
     Other,
 }
 
@@ -31,6 +51,8 @@ pub(crate) struct OuterTar<R> {
     pending: u64,
     /// Position in the uncompressed stream.
     pos: u64,
+    /// Reused for skipping data by reading (allocated on first use).
+    scratch: Vec<u8>,
 }
 
 const BLOCK: u64 = 512;
@@ -41,6 +63,7 @@ impl<R: Read> OuterTar<R> {
             inner,
             pending: 0,
             pos: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -49,16 +72,42 @@ impl<R: Read> OuterTar<R> {
         self.pos
     }
 
+    /// Moves to the next member of a stream that can only be read, skipping what is left of
+    /// the current one through a reused buffer.
+    pub fn next_entry(&mut self) -> io::Result<Option<Member>> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        if scratch.is_empty() {
+            scratch = vec![0; 64 << 10];
+        }
+        let result = self.next_member(|r, mut n| {
+            while n > 0 {
+                let want = n.min(scratch.len() as u64) as usize;
+                let got = r.read(&mut scratch[..want])?;
+                if got == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "tar truncated in a member's data",
+                    ));
+                }
+                n -= got as u64;
+            }
+            Ok(())
+        });
+        self.scratch = scratch;
+        result
+    }
+
     /// Moves to the next member, skipping what is left of the current one.
     pub fn next_member(
         &mut self,
-        skip: impl Fn(&mut R, u64) -> io::Result<()>,
+        mut skip: impl FnMut(&mut R, u64) -> io::Result<()>,
     ) -> io::Result<Option<Member>> {
         skip(&mut self.inner, self.pending)?;
         self.pos += self.pending;
         self.pending = 0;
-        let mut long_name: Option<String> = None;
-        let mut long_link: Option<String> = None;
+        let mut long_name: Option<Vec<u8>> = None;
+        let mut long_link: Option<Vec<u8>> = None;
+        let mut pax_size: Option<u64> = None;
         loop {
             let mut header = [0u8; BLOCK as usize];
             if !read_block(&mut self.inner, &mut header)? {
@@ -71,9 +120,12 @@ impl<R: Read> OuterTar<R> {
             if !checksum_ok(&header) {
                 return Err(invalid("bad tar header checksum"));
             }
-            let size = parse_size(&header[124..136])?;
-            let padded = size.div_ceil(BLOCK) * BLOCK;
             let typeflag = header[156];
+            let size = match (typeflag, pax_size.take()) {
+                (b'x' | b'g' | b'L' | b'K', _) | (_, None) => parse_size(&header[124..136])?,
+                (_, Some(size)) => size,
+            };
+            let padded = size.div_ceil(BLOCK) * BLOCK;
             match typeflag {
                 b'L' | b'K' | b'x' | b'g' => {
                     if size > 1 << 20 {
@@ -84,35 +136,53 @@ impl<R: Read> OuterTar<R> {
                     self.pos += padded;
                     data.truncate(size as usize);
                     match typeflag {
-                        b'L' => long_name = Some(cstr(&data)),
-                        b'K' => long_link = Some(cstr(&data)),
+                        b'L' => long_name = Some(cstr(&data).to_vec()),
+                        b'K' => long_link = Some(cstr(&data).to_vec()),
                         b'x' => {
-                            let (path, link) = parse_pax(&data);
-                            long_name = path.or(long_name);
-                            long_link = link.or(long_link);
+                            let pax = parse_pax(&data);
+                            long_name = pax.path.or(long_name);
+                            long_link = pax.link.or(long_link);
+                            pax_size = pax.size;
                         }
                         _ => {} // global headers carry nothing we need
                     }
                 }
                 _ => {
                     let name = long_name.take().unwrap_or_else(|| ustar_name(&header));
-                    let link = long_link.take().unwrap_or_else(|| cstr(&header[157..257]));
+                    let link = long_link
+                        .take()
+                        .unwrap_or_else(|| cstr(&header[157..257]).to_vec());
                     let kind = match typeflag {
                         b'0' | 0 | b'7' => MemberKind::File,
+                        b'5' => MemberKind::Dir,
                         b'2' => MemberKind::Symlink,
                         b'1' => MemberKind::Hardlink,
+                        b'3' | b'4' | b'6' => MemberKind::Special,
                         _ => MemberKind::Other,
                     };
+                    // Old tars mark directories only by a trailing slash.
+                    let kind = if kind == MemberKind::File && name.ends_with(b"/") {
+                        MemberKind::Dir
+                    } else {
+                        kind
+                    };
+                    let mode = parse_octal(&header[100..108]).unwrap_or(0) as u32;
                     self.pending = padded;
                     return Ok(Some(Member {
-                        name: clean(&name),
+                        name,
                         size,
                         kind,
+                        mode,
                         link,
                     }));
                 }
             }
         }
+    }
+
+    /// The underlying stream, positioned after the end-of-archive marker.
+    pub fn into_inner(self) -> R {
+        self.inner
     }
 
     /// The current member's data, `size` bytes of it. Consumes from the pending count so the
@@ -214,28 +284,36 @@ fn parse_octal(field: &[u8]) -> Option<u64> {
     u64::from_str_radix(s, 8).ok()
 }
 
-fn cstr(b: &[u8]) -> String {
+fn cstr(b: &[u8]) -> &[u8] {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end]).into_owned()
+    &b[..end]
 }
 
-fn ustar_name(h: &[u8]) -> String {
+/// POSIX ustar splits long names into prefix + name; GNU headers use those bytes for times.
+fn ustar_name(h: &[u8]) -> Vec<u8> {
     let name = cstr(&h[0..100]);
-    let prefix = if &h[257..262] == b"ustar" {
+    let prefix = if &h[257..263] == b"ustar\0" {
         cstr(&h[345..500])
     } else {
-        String::new()
+        &[]
     };
     if prefix.is_empty() {
-        name
-    } else {
-        format!("{prefix}/{name}")
+        return name.to_vec();
     }
+    [prefix, b"/", name].concat()
+}
+
+/// What a PAX extended header says about the next member.
+#[derive(Default)]
+struct Pax {
+    path: Option<Vec<u8>>,
+    link: Option<Vec<u8>>,
+    size: Option<u64>,
 }
 
 /// PAX records: "<len> key=value\n".
-fn parse_pax(data: &[u8]) -> (Option<String>, Option<String>) {
-    let (mut path, mut link) = (None, None);
+fn parse_pax(data: &[u8]) -> Pax {
+    let mut pax = Pax::default();
     let mut rest = data;
     while !rest.is_empty() {
         let Some(space) = rest.iter().position(|&b| b == b' ') else {
@@ -253,16 +331,17 @@ fn parse_pax(data: &[u8]) -> (Option<String>, Option<String>) {
         let record = &rest[space + 1..len];
         let record = record.strip_suffix(b"\n").unwrap_or(record);
         if let Some(eq) = record.iter().position(|&b| b == b'=') {
-            let value = String::from_utf8_lossy(&record[eq + 1..]).into_owned();
+            let value = &record[eq + 1..];
             match &record[..eq] {
-                b"path" => path = Some(value),
-                b"linkpath" => link = Some(value),
+                b"path" => pax.path = Some(value.to_vec()),
+                b"linkpath" => pax.link = Some(value.to_vec()),
+                b"size" => pax.size = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()),
                 _ => {}
             }
         }
         rest = &rest[len..];
     }
-    (path, link)
+    pax
 }
 
 /// `./a//b/` → `a/b`.

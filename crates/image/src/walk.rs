@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::digest::{Digest, Verify};
 use crate::error::{Error, Result, StreamFault};
 use crate::files::{FileList, Kind};
+use crate::tarball::{MemberKind, OuterTar};
 
 /// Decides, from metadata alone, which regular files to buffer, and turns their bytes into
 /// something small to keep (parsed packages, a digest, …).
@@ -212,7 +213,7 @@ pub fn walk_tar<C: Collector>(
     stream: impl Read,
     collector: &C,
 ) -> Result<LayerFacts<C::Item>> {
-    let mut archive = tar::Archive::new(stream);
+    let mut tar = OuterTar::new(stream);
     let mut facts = LayerFacts {
         files: FileList::default(),
         collected: Vec::new(),
@@ -220,56 +221,57 @@ pub fn walk_tar<C: Collector>(
         blob_size: 0,
         warnings: Vec::new(),
     };
-    let entries = archive.entries().map_err(|e| Error::reading(what, e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| Error::reading(what, e))?;
-        let header = entry.header();
-        let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => Kind::File,
-            tar::EntryType::Directory => Kind::Dir,
-            tar::EntryType::Symlink => Kind::Symlink,
-            tar::EntryType::Link => Kind::Hardlink,
-            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => Kind::Special,
-            _ => continue, // PAX/GNU metadata members are folded into the next entry by tar
+    while let Some(member) = tar.next_entry().map_err(|e| Error::reading(what, e))? {
+        let kind = match member.kind {
+            MemberKind::File => Kind::File,
+            MemberKind::Dir => Kind::Dir,
+            MemberKind::Symlink => Kind::Symlink,
+            MemberKind::Hardlink => Kind::Hardlink,
+            MemberKind::Special => Kind::Special,
+            MemberKind::Other => continue,
         };
-        let mode = header.mode().unwrap_or(0);
-        let size = entry.size();
-        let raw = entry.path_bytes().into_owned();
-        let Some(path) = normalize(&raw, &mut facts.warnings) else {
+        let Some(path) = normalize(&member.name, &mut facts.warnings) else {
             continue;
         };
         let (path, kind) = whiteout(path, kind);
-        let link = match kind {
-            Kind::Symlink | Kind::Hardlink => entry
-                .link_name_bytes()
-                .map(|l| l.into_owned())
-                .unwrap_or_default(),
-            _ => Vec::new(),
+        let (size, link) = match kind {
+            Kind::Symlink => (0, member.link),
+            Kind::Hardlink => (
+                0,
+                normalize(&member.link, &mut facts.warnings).unwrap_or_default(),
+            ),
+            Kind::File => (member.size, Vec::new()),
+            _ => (0, Vec::new()),
         };
-        let link = if kind == Kind::Hardlink {
-            normalize(&link, &mut facts.warnings).unwrap_or_default()
-        } else {
-            link
-        };
-        if facts.files.len() >= MAX_ENTRIES || !facts.files.push(&path, &link, size, mode, kind) {
+        if facts.files.len() >= MAX_ENTRIES
+            || !facts.files.push(&path, &link, size, member.mode, kind)
+        {
             return Err(Error::Limit {
                 what: what.into(),
                 message: format!("more than {MAX_ENTRIES} entries or 4 GiB of names"),
             });
         }
         if kind == Kind::File {
-            collect_file(what, &mut entry, &path, size, mode, collector, &mut facts)?;
+            collect_file(
+                what,
+                &mut tar.data(size),
+                &path,
+                size,
+                member.mode,
+                collector,
+                &mut facts,
+            )?;
         }
     }
     // Drain the end-of-archive padding so digests cover every byte.
-    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(|e| Error::reading(what, e))?;
+    io::copy(&mut tar.into_inner(), &mut io::sink()).map_err(|e| Error::reading(what, e))?;
     facts.files.finish();
     Ok(facts)
 }
 
-fn collect_file<C: Collector, R: Read>(
+fn collect_file<C: Collector>(
     what: &str,
-    entry: &mut R,
+    data: &mut impl Read,
     path: &[u8],
     size: u64,
     mode: u32,
@@ -288,11 +290,10 @@ fn collect_file<C: Collector, R: Read>(
             .push(format!("/{path}: {size} bytes, too large to catalog"));
         return Ok(());
     }
-    let mut data = Vec::with_capacity(size as usize);
-    entry
-        .read_to_end(&mut data)
+    let mut bytes = Vec::with_capacity(size as usize);
+    data.read_to_end(&mut bytes)
         .map_err(|e| Error::reading(format!("{what}: /{path}"), e))?;
-    if let Some(item) = collector.collect(path, mode, &data) {
+    if let Some(item) = collector.collect(path, mode, &bytes) {
         facts.collected.push((path.to_string(), item));
     }
     Ok(())

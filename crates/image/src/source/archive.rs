@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
-use super::tarball::{Member, MemberKind, OuterTar, resolve_link};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::source::{Blob, Source};
 use crate::spec::{Descriptor, Index, MAX_JSON, Manifest, parse_json};
+use crate::tarball::{Member, MemberKind, OuterTar, clean, resolve_link};
 
 /// Members up to this size are kept in memory when indexing a compressed archive.
 const CACHE_MEMBER: u64 = 4 << 20;
@@ -107,7 +107,7 @@ impl Archive {
                 let mut buf = Vec::with_capacity(m.size as usize);
                 tar.data(m.size).read_to_end(&mut buf)?;
                 cached += m.size;
-                self.cache.insert(m.name.clone(), buf.into());
+                self.cache.insert(m.name_lossy(), buf.into());
             }
         }
         self.resolve_links(links);
@@ -115,18 +115,20 @@ impl Archive {
     }
 
     fn record(&mut self, m: &Member, position: u64, links: &mut Vec<(String, String)>) {
+        let name = m.name_lossy();
         match m.kind {
             MemberKind::File => {
-                self.members.insert(m.name.clone(), (position, m.size));
-                if let Some(hex) = m.name.strip_prefix("blobs/sha256/") {
-                    if let Some(d) = Digest::from_hex(hex) {
-                        self.blobs.insert(d, m.name.clone());
-                    }
+                if let Some(d) = name
+                    .strip_prefix("blobs/sha256/")
+                    .and_then(Digest::from_hex)
+                {
+                    self.blobs.insert(d, name.clone());
                 }
+                self.members.insert(name, (position, m.size));
             }
-            MemberKind::Symlink => links.push((m.name.clone(), resolve_link(&m.name, &m.link))),
-            MemberKind::Hardlink => links.push((m.name.clone(), super::tarball::clean(&m.link))),
-            MemberKind::Other => {}
+            MemberKind::Symlink => links.push((name.clone(), resolve_link(&name, &m.link_lossy()))),
+            MemberKind::Hardlink => links.push((name, clean(&m.link_lossy()))),
+            _ => {}
         }
     }
 

@@ -4,7 +4,6 @@
 
 pub mod archive;
 pub mod layout;
-mod tarball;
 
 use std::io::Read;
 
