@@ -75,7 +75,6 @@ pub fn sarif(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> 
         "runs": [{
             "tool": { "driver": {
                 "name": "plinth",
-                "informationUri": "https://github.com/plinth-dev/plinth",
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": all.iter().map(rule_descriptor).collect::<Vec<_>>(),
             }},
