@@ -65,10 +65,10 @@ fn read<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfInfo, Stri
     let mut interpreter = None;
     if let Ok(phdrs) = header.program_headers(endian, data) {
         for ph in phdrs {
-            if ph.p_type(endian) == PT_INTERP {
-                if let Ok(Some(bytes)) = ph.interpreter(endian, data) {
-                    interpreter = Some(String::from_utf8_lossy(bytes).into_owned());
-                }
+            if ph.p_type(endian) == PT_INTERP
+                && let Ok(Some(bytes)) = ph.interpreter(endian, data)
+            {
+                interpreter = Some(String::from_utf8_lossy(bytes).into_owned());
             }
         }
     }

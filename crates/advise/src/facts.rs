@@ -138,6 +138,8 @@ pub struct Entrypoint {
     pub command: Vec<String>,
     /// The program file it resolves to in the image.
     pub path: Option<String>,
+    /// That file's size in bytes.
+    pub size: Option<u64>,
     /// `static-elf`, `dynamic-elf`, `script`, `none` or `unknown`.
     pub kind: &'static str,
     /// The ELF loader, or the script's `#!` interpreter.
@@ -696,6 +698,7 @@ fn entrypoint_fact(
     let mut ep = Entrypoint {
         command: command.to_vec(),
         path: None,
+        size: None,
         kind: "unknown",
         interpreter: None,
         libraries: Vec::new(),
@@ -751,6 +754,7 @@ fn entrypoint_fact(
         }
     };
     ep.path = Some(format!("/{path}"));
+    ep.size = ctx.tree.get(&path).map(|(_, at)| ctx.tree.size(at));
     let name = path.rsplit('/').next().unwrap_or(&path);
     let called = prog.rsplit('/').next().unwrap_or(prog);
     ep.runtime = runtime_of(called)
@@ -860,8 +864,10 @@ fn runtimes(ctx: &Ctx, path_dirs: &[String]) -> Vec<Evidence> {
     let site = ctx.tree.entries().find(|(p, e, _)| {
         e.kind == Kind::Dir && (p.ends_with(b"/site-packages") || p.ends_with(b"/dist-packages"))
     });
-    if let Some((p, _, _)) = site {
-        if !seen.contains("python") {
+    if let Some((p, _, _)) = site
+        && !seen.contains("python")
+    {
+        {
             out.push(Evidence {
                 what: "python packages (no interpreter found)".into(),
                 path: format!("/{}", String::from_utf8_lossy(p)),
