@@ -212,7 +212,7 @@ fn bad_inputs_are_exit_3() {
         (
             "c.json",
             r#"{"bomFormat": "CycloneDX", "components": ["#,
-            "invalid JSON",
+            "malformed JSON: EOF",
         ),
         ("t.tar", "not a tar at all", "t.tar"),
     ] {
@@ -284,6 +284,18 @@ fn several_images_one_summary() {
         "{out}"
     );
     assert!(out.contains("All 3 targets: 9 (UNKNOWN: 9"), "{out}");
+    // The OCI tar holds the same layers as the archive: read once, but each target keeps
+    // its own blob digests.
+    let (_, out, _) = run(plinth(&s).arg(&a).arg(&b).args(["-f", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let digest = |t: usize| v["targets"][t]["findings"][0]["layer"]["digest"].clone();
+    assert_eq!(digest(0), v["targets"][0]["layers"][0]["digest"]);
+    assert_eq!(digest(1), v["targets"][1]["layers"][0]["digest"]);
+    assert_ne!(digest(0), digest(1));
+    assert_eq!(
+        v["targets"][0]["layers"][0]["diff_id"],
+        v["targets"][1]["layers"][0]["diff_id"]
+    );
     let sarif = s.dir.path().join("r.sarif");
     let (code, _, _) = run(plinth(&s).arg(&a).args(["-f", "sarif", "-o"]).arg(&sarif));
     assert_eq!(code, 0);

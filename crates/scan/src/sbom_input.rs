@@ -88,9 +88,11 @@ pub fn read_sbom(path: &Path) -> Result<Inventory> {
             message: format!("larger than {} MiB", MAX_SBOM >> 20),
         });
     }
-    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| ScanError::UnknownSbom {
+    // A file that starts like JSON but does not parse is a corrupt (often truncated) SBOM.
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| ScanError::BadSbom {
         path: path.into(),
-        what: format!("invalid JSON: {e}"),
+        format: "JSON",
+        message: e.to_string(),
     })?;
     let format = detect(&doc).ok_or_else(|| ScanError::UnknownSbom {
         path: path.into(),

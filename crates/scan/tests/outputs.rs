@@ -184,6 +184,7 @@ fn cyclonedx_and_json_outputs() {
     report::json(&report, &mut out).unwrap();
     let j: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(j["summary"]["total"], 3);
+    assert_eq!(j["summary"]["by_severity"]["HIGH"], 1);
     assert_eq!(
         j["summary"]["base"],
         Value::Null,
@@ -316,7 +317,7 @@ fn sbom_detection_and_bad_sboms() {
         (
             "truncated.json",
             r#"{"bomFormat": "CycloneDX", "components": [{"purl": "#,
-            "invalid JSON",
+            "malformed JSON: EOF",
         ),
         (
             "badcdx.json",

@@ -89,8 +89,8 @@ pub fn run(args: Args) -> CmdResult {
     let mut report = Report {
         targets: Vec::new(),
     };
-    // Targets naming the same image (same manifest digest) are walked once.
-    let mut inventories: HashMap<String, (Inventory, Option<usize>)> = HashMap::new();
+    // Targets with the same layers (the same image, however packaged) are walked once.
+    let mut inventories: HashMap<String, Inventory> = HashMap::new();
     for target in &args.targets {
         let (inventory, base) = load(target, &args.opts, &mut inventories)?;
         let scanned =
@@ -197,7 +197,7 @@ fn open_db(path: Option<PathBuf>) -> Result<VulnDb, Failure> {
 fn load(
     target: &str,
     opts: &ImageOpts,
-    cache: &mut HashMap<String, (Inventory, Option<usize>)>,
+    cache: &mut HashMap<String, Inventory>,
 ) -> Result<(Inventory, Option<usize>), Failure> {
     let sbom_path = target
         .strip_prefix("sbom:")
@@ -212,15 +212,46 @@ fn load(
     }
     let image = open::open(target, opts)?;
     let base = plinth_scan::base_layers_of(&image);
-    let key = image.manifest_digest().map(|d| d.to_string());
-    if let Some((inv, base)) = key.as_ref().and_then(|k| cache.get(k)) {
+    let key = cache_key(&image);
+    if let Some(inv) = key.as_ref().and_then(|k| cache.get(k)) {
         let mut inv = inv.clone();
         inv.source = image.name().to_string();
-        return Ok((inv, *base));
+        inv.manifest_digest = image.manifest_digest().cloned();
+        inv.layers = layer_refs(&image);
+        return Ok((inv, base));
     }
     let inventory = plinth_sbom::inventory(&image).map_err(open::classify)?;
     if let Some(k) = key {
-        cache.insert(k, (inventory.clone(), base));
+        cache.insert(k, inventory.clone());
     }
     Ok((inventory, base))
+}
+
+/// What identifies an image's content: the diff_ids of its layers (the uncompressed tars the
+/// inventory is read from), so the same image as a docker archive, gzipped archive, OCI dir or
+/// OCI tar is walked once per run. A plain directory has none and is always read.
+fn cache_key(image: &plinth_image::Image) -> Option<String> {
+    let layers = image.layers();
+    let ids: Option<Vec<String>> = layers
+        .iter()
+        .map(|l| l.diff_id.as_ref().map(|d| d.to_string()))
+        .collect();
+    ids.filter(|ids| !ids.is_empty())
+        .map(|ids| ids.join(","))
+        .or_else(|| image.manifest_digest().map(|d| d.to_string()))
+}
+
+/// The layers of `image` as an inventory names them (a cached inventory may come from the
+/// same content packaged differently, with other blob digests).
+fn layer_refs(image: &plinth_image::Image) -> Vec<plinth_sbom::LayerRef> {
+    image
+        .layers()
+        .into_iter()
+        .map(|l| plinth_sbom::LayerRef {
+            index: l.index,
+            digest: l.digest,
+            diff_id: l.diff_id,
+            created_by: l.history.and_then(|h| h.created_by),
+        })
+        .collect()
 }

@@ -19,12 +19,22 @@ pub use table::{TableOptions, table};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub total: usize,
-    /// UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL.
+    /// UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (a JSON object keyed by level).
+    #[serde(serialize_with = "levels_map")]
     pub by_severity: [(Level, usize); 5],
     /// Findings in packages from base layers; `None` when some target's boundary is unknown.
     pub base: Option<usize>,
     pub added: Option<usize>,
     pub suppressed: usize,
+}
+
+fn levels_map<S: serde::Serializer>(v: &[(Level, usize); 5], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(v.len()))?;
+    for (level, n) in v {
+        map.serialize_entry(level.as_str(), n)?;
+    }
+    map.end()
 }
 
 impl Summary {
