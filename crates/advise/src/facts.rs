@@ -867,12 +867,10 @@ fn runtimes(ctx: &Ctx, path_dirs: &[String]) -> Vec<Evidence> {
     if let Some((p, _, _)) = site
         && !seen.contains("python")
     {
-        {
-            out.push(Evidence {
-                what: "python packages (no interpreter found)".into(),
-                path: format!("/{}", String::from_utf8_lossy(p)),
-            });
-        }
+        out.push(Evidence {
+            what: "python packages (no interpreter found)".into(),
+            path: format!("/{}", String::from_utf8_lossy(p)),
+        });
     }
     for b in binaries(ctx) {
         if let Some(t) = b.toolchain {

@@ -50,6 +50,18 @@ impl<'a> Tree<'a> {
         (self.stack.path(at) == p).then(|| (self.stack.entry(at), at))
     }
 
+    /// Whether any entry lies below `path` (an implicit directory).
+    fn has_below(&self, path: &str) -> bool {
+        let p = path.as_bytes();
+        let i = self
+            .merged
+            .partition_point(|&at| compare_paths(self.stack.path(at), p).is_lt());
+        self.merged.get(i).is_some_and(|&at| {
+            let q = self.stack.path(at);
+            q.len() > p.len() && q.starts_with(p) && q[p.len()] == b'/'
+        })
+    }
+
     /// The symlink target stored for an entry.
     pub fn link(&self, at: At) -> String {
         let list = self.stack.layers[at.layer as usize];
@@ -66,7 +78,8 @@ impl<'a> Tree<'a> {
         let mut pending: Vec<String> = components(path).rev().collect();
         let mut done: Vec<String> = Vec::new();
         let mut hops = 0;
-        let mut last_link: Option<(String, String)> = None;
+        // The latest link followed, and how deep the pending stack was below its target's parts.
+        let mut last_link: Option<(usize, String, String)> = None;
         while let Some(part) = pending.pop() {
             match part.as_str() {
                 "." => continue,
@@ -79,8 +92,15 @@ impl<'a> Tree<'a> {
             done.push(part);
             let here = done.join("/");
             let Some((entry, at)) = self.get(&here) else {
+                // Tars may omit parent directories: a path with entries below it is one.
+                if !pending.is_empty() && self.has_below(&here) {
+                    continue;
+                }
                 return match last_link {
-                    Some((link, target)) if pending.is_empty() => Resolved::Broken { link, target },
+                    // Missing inside the latest link's target: that link is broken.
+                    Some((base, link, target)) if pending.len() >= base => {
+                        Resolved::Broken { link, target }
+                    }
                     _ => Resolved::Missing { path: here },
                 };
             };
@@ -95,8 +115,9 @@ impl<'a> Tree<'a> {
                     if target.starts_with('/') {
                         done.clear();
                     }
+                    let base = pending.len();
                     pending.extend(components(&target).rev());
-                    last_link = Some((format!("/{here}"), target));
+                    last_link = Some((base, format!("/{here}"), target));
                 }
                 Kind::Hardlink if pending.is_empty() => {
                     // Hard links name their target by root-relative path.
