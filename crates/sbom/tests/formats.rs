@@ -321,10 +321,11 @@ fn fixture_sboms_pass_the_official_validators() {
     let Some(python) = common::python_validators() else {
         return;
     };
+    // debian-app: every language ecosystem; mariner: free-text RPM licences (LicenseRef);
+    // distroless: an OCI layout. Alpine's SPDX ids are covered by the synthetic inventory.
     for (image, scheme) in [
         ("debian-app.docker.tar", "docker-archive:"),
         ("rpm-mariner.docker.tar", "docker-archive:"),
-        ("alpine-3.20.docker.tar", "docker-archive:"),
         ("oci-distroless-debian", "oci-dir:"),
     ] {
         let Some(path) = common::fixture(image) else {
