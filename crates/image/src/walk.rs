@@ -4,8 +4,8 @@
 
 use std::io::{self, BufReader, Read};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
 use crate::digest::{Digest, Verify};
 use crate::error::{Error, Result, StreamFault};
@@ -68,7 +68,7 @@ pub struct Expect {
 /// Streams one layer blob: sniffs its compression, verifies both digests, walks the tar.
 pub fn walk_blob<C: Collector>(
     what: &str,
-    blob: impl Read,
+    blob: impl Read + Send,
     expect: &Expect,
     collector: &C,
 ) -> Result<LayerFacts<C::Item>> {
@@ -88,17 +88,17 @@ pub fn walk_blob<C: Collector>(
     let mut facts = {
         let stream = prefix.chain(&mut outer);
         match magic[..n] {
-            [0x1f, 0x8b, ..] => inner(
+            [0x1f, 0x8b, ..] => piped(
                 what,
                 flate2::read::MultiGzDecoder::new(stream),
                 expect,
                 collector,
-                Some(&compressed),
+                &compressed,
             )?,
             [0x28, 0xb5, 0x2f, 0xfd] => {
                 let zstd = zstd::stream::read::Decoder::new(stream)
                     .map_err(|e| Error::reading(what, e))?;
-                inner(what, zstd, expect, collector, Some(&compressed))?
+                piped(what, zstd, expect, collector, &compressed)?
             }
             // An uncompressed blob is its own tar: when both digests name it, hash it once.
             _ if expect.digest.is_some() && expect.digest == expect.diff_id => inner(
@@ -129,6 +129,88 @@ pub fn walk_blob<C: Collector>(
         }
     }
     Ok(facts)
+}
+
+/// Decompresses on a thread of its own while this one hashes and walks the tar: the two
+/// halves of a compressed layer's work run on two cores, as `zcat | sha256sum` would.
+fn piped<C: Collector>(
+    what: &str,
+    mut decoder: impl Read + Send,
+    expect: &Expect,
+    collector: &C,
+    compressed: &Arc<AtomicU64>,
+) -> Result<LayerFacts<C::Item>> {
+    const CHUNK: usize = 256 << 10;
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(4);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || -> io::Result<()> {
+            loop {
+                let mut buf = empty_rx.try_recv().unwrap_or_default();
+                // Recycled buffers come back truncated to what they carried (or empty).
+                buf.resize(CHUNK, 0);
+                let n = fill(&mut decoder, &mut buf)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                buf.truncate(n);
+                if full_tx.send(buf).is_err() {
+                    return Ok(()); // the walk stopped early; its error is the one to report
+                }
+            }
+        });
+        let chunks = Chunks {
+            rx: full_rx,
+            recycle: empty_tx,
+            current: Vec::new(),
+            pos: 0,
+        };
+        let walked = inner(what, chunks, expect, collector, Some(compressed));
+        match producer.join() {
+            Ok(Err(e)) => Err(Error::reading(what, e)),
+            Ok(Ok(())) => walked,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Reads as much as fits, stopping only at end of stream.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The consuming end of [`piped`]: chunks in order, buffers sent back for reuse.
+struct Chunks {
+    rx: mpsc::Receiver<Vec<u8>>,
+    recycle: mpsc::Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.current.len() {
+            let Ok(next) = self.rx.recv() else {
+                return Ok(0);
+            };
+            let done = std::mem::replace(&mut self.current, next);
+            let _ = self.recycle.send(done);
+            self.pos = 0;
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 fn peek(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
