@@ -76,32 +76,33 @@ impl Rules {
 
     /// The failed rules, each as one line.
     pub fn evaluate(&self, r: &Report) -> Vec<String> {
-        let mut failed = Vec::new();
-        if let Some(min) = self.lowest_efficiency {
-            if r.efficiency < min {
-                failed.push(format!(
-                    "lowestEfficiency: image efficiency {:.4} is lower than {min}",
-                    r.efficiency
-                ));
-            }
-        }
-        if let Some(max) = self.highest_wasted_bytes {
-            if r.wasted_bytes > max {
-                failed.push(format!(
-                    "highestWastedBytes: {} wasted bytes exceed {max}",
-                    r.wasted_bytes
-                ));
-            }
-        }
-        if let Some(max) = self.highest_user_wasted_percent {
-            if r.user_wasted_percent > max {
-                failed.push(format!(
-                    "highestUserWastedPercent: {:.4} of user bytes wasted exceeds {max}",
-                    r.user_wasted_percent
-                ));
-            }
-        }
-        failed
+        let checks = [
+            self.lowest_efficiency
+                .filter(|&min| r.efficiency < min)
+                .map(|min| {
+                    format!(
+                        "lowestEfficiency: image efficiency {:.4} is lower than {min}",
+                        r.efficiency
+                    )
+                }),
+            self.highest_wasted_bytes
+                .filter(|&max| r.wasted_bytes > max)
+                .map(|max| {
+                    format!(
+                        "highestWastedBytes: {} wasted bytes exceed {max}",
+                        r.wasted_bytes
+                    )
+                }),
+            self.highest_user_wasted_percent
+                .filter(|&max| r.user_wasted_percent > max)
+                .map(|max| {
+                    format!(
+                        "highestUserWastedPercent: {:.4} of user bytes wasted exceeds {max}",
+                        r.user_wasted_percent
+                    )
+                }),
+        ];
+        checks.into_iter().flatten().collect()
     }
 }
 

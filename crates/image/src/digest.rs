@@ -136,14 +136,14 @@ impl<R: Read> Read for Verify<R> {
         let mut bytes = [0u8; 32];
         bytes.copy_from_slice(hasher.finish().as_ref());
         let actual = Digest(bytes);
-        if let Some(expected) = &self.expected {
-            if *expected != actual {
-                return Err(StreamFault::Digest {
-                    expected: expected.to_string(),
-                    actual: actual.to_string(),
-                }
-                .into());
+        if let Some(expected) = &self.expected
+            && *expected != actual
+        {
+            return Err(StreamFault::Digest {
+                expected: expected.to_string(),
+                actual: actual.to_string(),
             }
+            .into());
         }
         self.finished = Some(actual);
         Ok(0)

@@ -52,7 +52,7 @@ enum Body {
     /// Layers are blobs of a source.
     Blobs {
         source: Box<dyn Source>,
-        manifest: Manifest,
+        manifest: Box<Manifest>,
     },
     /// A plain directory: one pseudo-layer, no manifest.
     Rootfs(PathBuf),
@@ -117,7 +117,10 @@ impl Image {
         }
         Ok(Image {
             name,
-            body: Body::Blobs { source, manifest },
+            body: Body::Blobs {
+                source,
+                manifest: Box::new(manifest),
+            },
             config,
             manifest_digest: digest,
         })

@@ -25,6 +25,9 @@ pub enum Location {
     Registry(String),
 }
 
+/// Builds a [`Location`] from the path after a scheme.
+type MakeLocation = fn(PathBuf) -> Location;
+
 /// A parsed reference: the location and which image in it.
 #[derive(Debug, Clone)]
 pub struct Reference {
@@ -36,7 +39,7 @@ pub struct Reference {
 impl Reference {
     /// Parses `SCHEME:PATH[:TAG][@sha256:…]` or a bare path or registry reference.
     pub fn parse(s: &str) -> Result<Reference> {
-        let schemes: [(&str, fn(PathBuf) -> Location); 6] = [
+        let schemes: [(&str, MakeLocation); 6] = [
             ("docker-archive:", Location::DockerArchive),
             ("oci-archive:", Location::OciArchive),
             ("oci-dir:", Location::OciDir),

@@ -117,16 +117,16 @@ pub fn walk_blob<C: Collector>(
     };
     outer.finish().map_err(|e| Error::reading(what, e))?;
     facts.blob_size = outer.count();
-    if let Some(size) = expect.size {
-        if facts.blob_size != size {
-            return Err(Error::format(
-                what,
-                format!(
-                    "blob is {} bytes, the manifest says {size}",
-                    facts.blob_size
-                ),
-            ));
-        }
+    if let Some(size) = expect.size
+        && facts.blob_size != size
+    {
+        return Err(Error::format(
+            what,
+            format!(
+                "blob is {} bytes, the manifest says {size}",
+                facts.blob_size
+            ),
+        ));
     }
     Ok(facts)
 }

@@ -1,6 +1,5 @@
 //! `plinth files IMAGE`: the merged filesystem, or with `--layer N` what layer N changed.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

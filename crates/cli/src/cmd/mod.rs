@@ -1,11 +1,11 @@
-pub mod layers;
+pub mod advise;
+pub mod compare;
+pub mod db;
+pub mod diff;
 pub mod files;
+pub mod layers;
+pub mod lint;
 pub mod pull;
 pub mod sbom;
 pub mod scan;
-pub mod db;
-pub mod lint;
-pub mod advise;
-pub mod compare;
-pub mod diff;
 pub mod vercmp;

@@ -1,7 +1,6 @@
 //! `plinth vercmp ECOSYSTEM A B`: compare two versions the way the ecosystem's own tool does
 //! and print `<`, `=` or `>`. For people writing ignore rules, and for tests.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
