@@ -56,7 +56,8 @@ pub struct DockerEntry {
 }
 
 impl Archive {
-    /// Indexes the archive at `path`; `scheme` names it in messages.
+    /// Indexes the archive at `path`; `scheme` names it in messages (`archive` when the kind
+    /// is to be sniffed: the name then says what was found).
     pub fn open(path: &Path, scheme: &str) -> Result<(Archive, Contents)> {
         let name = format!("{scheme}:{}", path.display());
         let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -80,6 +81,14 @@ impl Archive {
         };
         index_result.map_err(|e| Error::reading(&archive.name, e))?;
         let contents = archive.contents()?;
+        // A sniffed archive is named for what it turned out to hold.
+        if scheme == "archive" {
+            let kind = match contents {
+                Contents::Docker(_) => "docker-archive",
+                Contents::Oci(_) => "oci-archive",
+            };
+            archive.name = format!("{kind}:{}", path.display());
+        }
         Ok((archive, contents))
     }
 
