@@ -62,7 +62,7 @@ impl Error {
 
     /// Turns an I/O error met while streaming `what` into the right variant: a digest or limit
     /// error raised inside our readers keeps its own kind.
-    pub(crate) fn reading(what: impl Into<String>, source: io::Error) -> Self {
+    pub fn reading(what: impl Into<String>, source: io::Error) -> Self {
         let what = what.into();
         match source
             .get_ref()

@@ -343,7 +343,7 @@ fn copy_blob(
     path: &Path,
 ) -> Result<(), SaveError> {
     let what = format!("{}: blob {}", registry.image(), desc.digest);
-    let mut src = Verify::new(registry.open_blob(&desc.digest)?, None);
+    let mut src = Verify::new(registry.open_blob(&desc.digest)?, Some(desc.digest.clone()));
     let mut buf = vec![0u8; 256 << 10];
     loop {
         let n = src
@@ -357,18 +357,11 @@ fn copy_blob(
         }
         out.write_all(&buf[..n]).map_err(|e| write_err(path, e))?;
     }
+    // The digest was checked when the stream ended (a mismatch fails that last read).
     if src.count() != desc.size {
         return Err(size_err(&what, desc.size, src.count()).into());
     }
-    match src.digest() {
-        Some(actual) if *actual == desc.digest => Ok(()),
-        actual => Err(Error::DigestMismatch {
-            what,
-            expected: desc.digest.to_string(),
-            actual: actual.map_or("nothing".into(), Digest::to_string),
-        }
-        .into()),
-    }
+    Ok(())
 }
 
 fn size_err(what: &str, expected: u64, got: u64) -> Error {
@@ -387,10 +380,7 @@ fn read_err(registry: &Registry, what: &str, e: io::Error) -> Error {
             what: registry.image().to_string(),
             message: t.0.clone(),
         },
-        None => Error::Read {
-            what: what.to_string(),
-            source: e,
-        },
+        None => Error::reading(what, e),
     }
 }
 
