@@ -94,7 +94,10 @@ pub fn run(args: Args) -> CmdResult {
                     writeln!(
                         out,
                         "{change}{} {:>12} {:>3}  {}{target}",
-                        row.mode, row.size, row.layer, row.path
+                        symbolic(row.kind, &row.mode),
+                        row.size,
+                        row.layer,
+                        row.path
                     )?;
                 }
             }
@@ -139,4 +142,24 @@ fn row<'a>(stack: &Stack, change: Option<&'static str>, at: At) -> Row<'a> {
         layer: at.layer,
         target,
     }
+}
+
+/// `ls -l` style: type letter and rwx bits, from the octal mode string.
+fn symbolic(kind: &str, octal: &str) -> String {
+    let bits = u32::from_str_radix(octal, 8).unwrap_or(0);
+    let kind = match kind {
+        "dir" => 'd',
+        "symlink" => 'l',
+        "special" => 'c',
+        _ => '-',
+    };
+    let rwx: String = (0..9)
+        .map(|i| match (bits & (0o400 >> i) != 0, i % 3) {
+            (false, _) => '-',
+            (true, 0) => 'r',
+            (true, 1) => 'w',
+            (true, _) => 'x',
+        })
+        .collect();
+    format!("{kind}{rwx}")
 }
