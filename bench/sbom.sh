@@ -22,38 +22,9 @@ PLINTH="$(pwd)/${CARGO_TARGET_DIR:-target}/release/plinth"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/plinth-sbom-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-# One layer of N small files (d0000/f0000000 …, a few bytes each) as a docker-archive.
-MILLION="$WORK/million.docker.tar"
-python3 - "$MILLION" 1000000 <<'PY'
-import hashlib, io, json, os, sys, tarfile
-out, n = sys.argv[1], int(sys.argv[2])
-work = os.path.dirname(out)
-layer = os.path.join(work, "layer.tar")
-with tarfile.open(layer, "w", format=tarfile.GNU_FORMAT) as tf:
-    for d in range((n + 999) // 1000):
-        ti = tarfile.TarInfo(f"d{d:04}"); ti.type, ti.mode, ti.mtime = tarfile.DIRTYPE, 0o755, 0
-        tf.addfile(ti)
-        for f in range(d * 1000, min(n, d * 1000 + 1000)):
-            data = f"{f}\n".encode()
-            ti = tarfile.TarInfo(f"d{d:04}/f{f:07}"); ti.size, ti.mode, ti.mtime = len(data), 0o644, 0
-            tf.addfile(ti, io.BytesIO(data))
-h = hashlib.sha256()
-with open(layer, "rb") as f:
-    for chunk in iter(lambda: f.read(1 << 20), b""):
-        h.update(chunk)
-diff = h.hexdigest()
-config = json.dumps({"architecture": "amd64", "os": "linux",
-                     "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff}"]},
-                     "history": [{"created_by": f"{n} small files"}]}).encode()
-cfg = hashlib.sha256(config).hexdigest()
-manifest = json.dumps([{"Config": f"{cfg}.json", "RepoTags": ["localhost/million:latest"],
-                        "Layers": [f"{diff}.tar"]}]).encode()
-with tarfile.open(out, "w") as tf:
-    for name, data in ((f"{cfg}.json", config), ("manifest.json", manifest)):
-        ti = tarfile.TarInfo(name); ti.size = len(data); tf.addfile(ti, io.BytesIO(data))
-    tf.add(layer, arcname=f"{diff}.tar")
-os.remove(layer)
-PY
+# One layer of 1,000,000 small files as a docker-archive (shared with bench/layers.sh, kept).
+MILLION="${MILLION:-/var/tmp/plinth-million.docker.tar}"
+[ -f "$MILLION" ] || python3 bench/make-million.py "$MILLION"
 
 # median wall seconds of RUNS runs (after one warm-up), via hyperfine when installed
 median() {
