@@ -1,19 +1,14 @@
-//! The one pass over an image that facts need: every cataloger of `plinth-catalog` (so the
-//! inventory comes out of the same walk) plus the few files facts read themselves — ELF
-//! headers of executables in the standard bin directories and of the entrypoint, Python and
-//! Node native extensions, glibc's `libc.so.6`, `/etc/passwd` and the loader's config.
-//!
-//! The inventory is assembled here with the same rules as `plinth_sbom::inventory` (a
-//! package counts when the database file that lists it survives in the merged filesystem;
-//! it belongs to the lowest layer whose copy already listed it). A test holds the two equal
-//! on every fixture image; `plinth-sbom` exposing its collector would remove this copy.
+//! The one pass over an image that facts need: `plinth_sbom::inventory_with` runs every
+//! cataloger (so the inventory comes out of the same walk) together with [`Gather`], which
+//! keeps the few files facts read themselves — ELF headers of executables in the standard bin
+//! directories and of the entrypoint, Python and Node native extensions, glibc's
+//! `libc.so.6`, `/etc/passwd` and the loader's config.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Package, Warning};
 use plinth_image::files::{FileList, Kind};
 use plinth_image::{Collector, Image, LayerFacts};
-use plinth_sbom::{Found, Inventory, LayerRef, Problem};
+use plinth_sbom::Inventory;
 
 use crate::elf::{self, ElfInfo};
 use crate::tree::Tree;
@@ -36,9 +31,6 @@ const MAX_TEXT: u64 = 1 << 20;
 /// What the walk keeps of one file.
 #[derive(Debug)]
 pub enum Kept {
-    Packages(Vec<Package>),
-    Problem(Warning),
-    OsRelease(Vec<u8>),
     Elf(Result<ElfInfo, String>),
     /// A script's `#!` line (without `#!`).
     Script(String),
@@ -91,62 +83,15 @@ pub fn is_native_extension(path: &str) -> bool {
             && (base.ends_with(".so") || base.contains(".so.")))
 }
 
-fn is_os_file(path: &str) -> bool {
-    plinth_catalog::os_files()
-        .iter()
-        .any(|f| f.strip_prefix('/') == Some(path))
-}
-
 impl Collector for Gather {
     type Item = Vec<Kept>;
 
-    fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
-        let abs = format!("/{path}");
-        let meta = FileMeta {
-            path: &abs,
-            size,
-            mode,
-        };
-        CATALOGERS
-            .iter()
-            .filter(|c| (c.wants)(&meta))
-            .map(|c| c.max_size)
-            .chain(is_os_file(path).then_some(MAX_TEXT))
-            .chain(self.fact_size(path, mode))
-            .max()
+    fn wants(&self, path: &str, _size: u64, mode: u32) -> Option<u64> {
+        self.fact_size(path, mode)
     }
 
-    fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Vec<Kept>> {
-        let abs = format!("/{path}");
-        let meta = FileMeta {
-            path: &abs,
-            size: data.len() as u64,
-            mode,
-        };
-        let mut kept = Vec::new();
-        if is_os_file(path) {
-            kept.push(Kept::OsRelease(data.to_vec()));
-        }
-        let input = FileInput {
-            path: &abs,
-            data,
-            mode,
-        };
-        for c in CATALOGERS.iter().filter(|c| (c.wants)(&meta)) {
-            match (c.parse)(&input) {
-                Ok(found) if found.is_empty() => {}
-                Ok(found) => kept.push(Kept::Packages(found)),
-                Err(message) => kept.push(Kept::Problem(Warning {
-                    cataloger: c.name,
-                    path: abs.clone(),
-                    message,
-                })),
-            }
-        }
-        if self.fact_size(path, mode).is_some() {
-            kept.push(fact_of(path, data));
-        }
-        (!kept.is_empty()).then_some(kept)
+    fn collect(&self, path: &str, _mode: u32, data: &[u8]) -> Option<Vec<Kept>> {
+        Some(vec![fact_of(path, data)])
     }
 }
 
@@ -194,106 +139,10 @@ impl Walked {
     }
 }
 
-/// Walks `image` once with [`Gather`] and assembles its inventory.
+/// Walks `image` once with the catalogers and [`Gather`].
 pub fn walk(image: &Image, candidates: HashSet<String>) -> plinth_image::Result<Walked> {
-    let layers = image.walk(&Gather::new(candidates))?;
-    let inventory = {
-        let tree = Tree::new(layers.iter().map(|l| &l.files).collect());
-        assemble(image, &layers, &tree)
-    };
+    let (inventory, layers) = plinth_sbom::inventory_with(image, &Gather::new(candidates))?;
     Ok(Walked { layers, inventory })
-}
-
-fn assemble(image: &Image, layers: &[LayerFacts<Vec<Kept>>], tree: &Tree<'_>) -> Inventory {
-    let mut by_path: HashMap<&str, Vec<(usize, &[Kept])>> = HashMap::new();
-    for (i, l) in layers.iter().enumerate() {
-        for (path, kept) in &l.collected {
-            by_path.entry(path).or_default().push((i, kept));
-        }
-    }
-    let mut os_release: HashMap<&str, &[u8]> = HashMap::new();
-    let mut packages: Vec<(Package, usize)> = Vec::new();
-    let mut warnings = Vec::new();
-    for (path, versions) in &by_path {
-        let Some((entry, at)) = tree.get(path) else {
-            continue;
-        };
-        if entry.kind != Kind::File {
-            continue;
-        }
-        let top = at.layer as usize;
-        let Some(&(_, kept)) = versions.iter().find(|(l, _)| *l == top) else {
-            continue;
-        };
-        for k in kept {
-            match k {
-                Kept::OsRelease(bytes) => {
-                    os_release.insert(path, bytes);
-                }
-                Kept::Problem(w) => warnings.push(Problem {
-                    cataloger: w.cataloger.into(),
-                    path: w.path.clone(),
-                    message: w.message.clone(),
-                }),
-                Kept::Packages(list) => {
-                    for p in list {
-                        packages.push((p.clone(), first_listed(p, versions, top)));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let os = plinth_catalog::detect_os(|p| os_release.get(p.trim_start_matches('/')).copied());
-    let mut plain: Vec<Package> = packages.iter().map(|(p, _)| p.clone()).collect();
-    plinth_catalog::attach_os(&mut plain, os.as_ref());
-    let mut found: Vec<Found> = plain
-        .into_iter()
-        .zip(packages)
-        .map(|(package, (_, layer))| Found {
-            purl: plinth_catalog::purl(&package, os.as_ref()),
-            package,
-            layer: Some(layer),
-        })
-        .collect();
-    found.sort_by(|a, b| {
-        let (p, q) = (&a.package, &b.package);
-        (p.kind, &p.name, &p.version, &p.found_at).cmp(&(q.kind, &q.name, &q.version, &q.found_at))
-    });
-    warnings.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
-    Inventory {
-        source: image.name().to_string(),
-        manifest_digest: image.manifest_digest().cloned(),
-        layers: image
-            .layers()
-            .into_iter()
-            .map(|l| LayerRef {
-                index: l.index,
-                digest: l.digest,
-                diff_id: l.diff_id,
-                created_by: l.history.and_then(|h| h.created_by),
-            })
-            .collect(),
-        os,
-        packages: found,
-        warnings,
-    }
-}
-
-/// The lowest layer (up to `top`) whose copy of the database already listed `p`.
-fn first_listed(p: &Package, versions: &[(usize, &[Kept])], top: usize) -> usize {
-    versions
-        .iter()
-        .filter(|(l, _)| *l <= top)
-        .find(|(_, kept)| {
-            kept.iter().any(|k| match k {
-                Kept::Packages(list) => list
-                    .iter()
-                    .any(|q| q.name == p.name && q.version == p.version && q.kind == p.kind),
-                _ => false,
-            })
-        })
-        .map_or(top, |(l, _)| *l)
 }
 
 /// The layers' entry lists, for the layer report.

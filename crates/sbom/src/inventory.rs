@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Os, Package, Warning};
 use plinth_image::files::{FileList, Kind, compare_paths};
 use plinth_image::merge::{At, Stack};
-use plinth_image::{Collector, Digest, Image};
+use plinth_image::{Collector, Digest, Image, LayerFacts, NoFiles};
 use serde::{Deserialize, Serialize};
 
 /// Everything an SBOM says about one image.
@@ -70,11 +70,12 @@ enum Kept {
     OsRelease(Vec<u8>),
 }
 
-/// Feeds the catalogers during the layer walk.
-struct Catalogers;
+/// Feeds the catalogers during the layer walk, together with another collector, so one walk
+/// gives both the inventory and whatever else a caller gathers (image facts, say).
+struct WithCatalogers<'a, E>(&'a E);
 
-impl Collector for Catalogers {
-    type Item = Vec<Kept>;
+impl<E: Collector> Collector for WithCatalogers<'_, E> {
+    type Item = (Vec<Kept>, Option<E::Item>);
 
     fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
         let meta = FileMeta { path, size, mode };
@@ -84,38 +85,49 @@ impl Collector for Catalogers {
             .filter(|c| (c.wants)(&meta))
             .map(|c| c.max_size)
             .chain(os)
+            .chain(self.0.wants(path, size, mode))
             .max()
     }
 
-    fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Vec<Kept>> {
-        let abs = format!("/{path}");
-        let meta = FileMeta {
-            path: &abs,
-            size: data.len() as u64,
-            mode,
-        };
-        let input = FileInput {
-            path: &abs,
-            data,
-            mode,
-        };
-        let mut kept = Vec::new();
-        if is_os_file(path) {
-            kept.push(Kept::OsRelease(data.to_vec()));
-        }
-        for c in CATALOGERS.iter().filter(|c| (c.wants)(&meta)) {
-            match (c.parse)(&input) {
-                Ok(found) if found.is_empty() => {}
-                Ok(found) => kept.push(Kept::Packages(found)),
-                Err(message) => kept.push(Kept::Problem(Warning {
-                    cataloger: c.name,
-                    path: abs.clone(),
-                    message,
-                })),
-            }
-        }
-        (!kept.is_empty()).then_some(kept)
+    fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Self::Item> {
+        let extra = self
+            .0
+            .wants(path, data.len() as u64, mode)
+            .and_then(|_| self.0.collect(path, mode, data));
+        let kept = catalog(path, mode, data);
+        (!kept.is_empty() || extra.is_some()).then_some((kept, extra))
     }
+}
+
+/// Runs every cataloger that wants the file, and keeps OS release files.
+fn catalog(path: &str, mode: u32, data: &[u8]) -> Vec<Kept> {
+    let abs = format!("/{path}");
+    let meta = FileMeta {
+        path: &abs,
+        size: data.len() as u64,
+        mode,
+    };
+    let input = FileInput {
+        path: &abs,
+        data,
+        mode,
+    };
+    let mut kept = Vec::new();
+    if is_os_file(path) {
+        kept.push(Kept::OsRelease(data.to_vec()));
+    }
+    for c in CATALOGERS.iter().filter(|c| (c.wants)(&meta)) {
+        match (c.parse)(&input) {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => kept.push(Kept::Packages(found)),
+            Err(message) => kept.push(Kept::Problem(Warning {
+                cataloger: c.name,
+                path: abs.clone(),
+                message,
+            })),
+        }
+    }
+    kept
 }
 
 fn is_os_file(path: &str) -> bool {
@@ -126,7 +138,37 @@ fn is_os_file(path: &str) -> bool {
 
 /// Walks `image` once and lists what is installed in its final filesystem.
 pub fn inventory(image: &Image) -> plinth_image::Result<Inventory> {
-    let facts = image.walk(&Catalogers)?;
+    inventory_with(image, &NoFiles).map(|(inventory, _)| inventory)
+}
+
+/// Like [`inventory`], with `extra` collecting files in the same walk: returns the inventory
+/// and every layer's facts with what `extra` kept.
+pub fn inventory_with<E: Collector>(
+    image: &Image,
+    extra: &E,
+) -> plinth_image::Result<(Inventory, Vec<LayerFacts<E::Item>>)> {
+    let facts = image.walk(&WithCatalogers(extra))?;
+    let inventory = assemble(image, &facts);
+    let facts = facts
+        .into_iter()
+        .map(|f| LayerFacts {
+            collected: f
+                .collected
+                .into_iter()
+                .filter_map(|(path, (_, e))| Some((path, e?)))
+                .collect(),
+            files: f.files,
+            tar_size: f.tar_size,
+            blob_size: f.blob_size,
+            warnings: f.warnings,
+        })
+        .collect();
+    Ok((inventory, facts))
+}
+
+/// Keeps the packages whose database file survives in the merged filesystem, attributes each
+/// to the layer that introduced it, and detects the OS.
+fn assemble<T>(image: &Image, facts: &[LayerFacts<(Vec<Kept>, T)>]) -> Inventory {
     let lists: Vec<&FileList> = facts.iter().map(|f| &f.files).collect();
     let stack = Stack::new(lists);
     let merged = stack.merge(None, |_| {}).entries;
@@ -143,7 +185,7 @@ pub fn inventory(image: &Image) -> plinth_image::Result<Inventory> {
     // whose copy of its database already listed it.
     let mut by_path: HashMap<&str, Vec<(usize, &Vec<Kept>)>> = HashMap::new();
     for (layer, f) in facts.iter().enumerate() {
-        for (path, kept) in &f.collected {
+        for (path, (kept, _)) in &f.collected {
             by_path
                 .entry(path.as_str())
                 .or_default()
@@ -214,14 +256,14 @@ pub fn inventory(image: &Image) -> plinth_image::Result<Inventory> {
             created_by: l.history.and_then(|h| h.created_by),
         })
         .collect();
-    Ok(Inventory {
+    Inventory {
         source: image.name().to_string(),
         manifest_digest: image.manifest_digest().cloned(),
         layers,
         os,
         packages: found,
         warnings,
-    })
+    }
 }
 
 /// The lowest layer, up to `top`, whose copy of the file already listed this package: the

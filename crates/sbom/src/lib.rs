@@ -11,4 +11,4 @@
 pub mod format;
 mod inventory;
 
-pub use inventory::{Found, Inventory, LayerRef, Problem, inventory};
+pub use inventory::{Found, Inventory, LayerRef, Problem, inventory, inventory_with};
