@@ -150,11 +150,6 @@ impl FileList {
             start + self.entries[start..].partition_point(|e| is_at_or_under(self.path(e), path));
         start..end
     }
-
-    /// Bytes held, for memory accounting.
-    pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>()
-    }
 }
 
 /// Orders paths so that every directory's subtree directly follows it: bytes compared as if

@@ -164,11 +164,6 @@ impl Image {
         self.manifest_digest.as_ref()
     }
 
-    /// Whether this is a plain directory rather than a layered image.
-    pub fn is_rootfs(&self) -> bool {
-        matches!(self.body, Body::Rootfs(_))
-    }
-
     /// The layers, in order, each with the history entry that made it.
     pub fn layers(&self) -> Vec<LayerInfo> {
         match &self.body {

@@ -156,7 +156,7 @@ fn find_digest(
     Ok(None)
 }
 
-pub fn load_index(source: &dyn Source, digest: &Digest) -> Result<Index> {
+fn load_index(source: &dyn Source, digest: &Digest) -> Result<Index> {
     let what = format!("{}: index {digest}", source.name());
     parse_json(&what, &read_small(source, digest, &what, MAX_JSON)?)
 }

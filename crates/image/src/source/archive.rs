@@ -176,11 +176,6 @@ impl Archive {
         ))
     }
 
-    /// The name without scheme, for messages about members.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Reads a whole member, refusing more than `limit` bytes.
     pub fn read_member(&self, member: &str, limit: u64) -> Result<Vec<u8>> {
         let what = format!("{}: {member}", self.name);
