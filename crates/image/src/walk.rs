@@ -42,10 +42,6 @@ pub struct LayerFacts<T> {
     pub files: FileList,
     /// What the collector kept, with the path of the file it came from.
     pub collected: Vec<(String, T)>,
-    /// Uncompressed tar bytes.
-    pub tar_size: u64,
-    /// Bytes as stored (compressed) — the blob size.
-    pub blob_size: u64,
     /// Entries that were not taken: `..` paths, names too long, files too big to buffer.
     pub warnings: Vec<String>,
 }
@@ -85,7 +81,7 @@ pub fn walk_blob<C: Collector>(
     let mut magic = [0u8; 4];
     let n = peek(&mut outer, &mut magic).map_err(|e| Error::reading(what, e))?;
     let prefix = io::Cursor::new(magic[..n].to_vec());
-    let mut facts = {
+    let facts = {
         let stream = prefix.chain(&mut outer);
         match magic[..n] {
             [0x1f, 0x8b, ..] => piped(
@@ -116,16 +112,13 @@ pub fn walk_blob<C: Collector>(
         }
     };
     outer.finish().map_err(|e| Error::reading(what, e))?;
-    facts.blob_size = outer.count();
+    let blob_size = outer.count();
     if let Some(size) = expect.size
-        && facts.blob_size != size
+        && blob_size != size
     {
         return Err(Error::format(
             what,
-            format!(
-                "blob is {} bytes, the manifest says {size}",
-                facts.blob_size
-            ),
+            format!("blob is {blob_size} bytes, the manifest says {size}"),
         ));
     }
     Ok(facts)
@@ -238,14 +231,10 @@ fn inner<C: Collector>(
     };
     let mut verify = Verify::new(bomb, expect.diff_id.clone());
     let facts = walk_tar(what, &mut verify, collector)?;
-    let tar_size = facts.tar_size;
     verify
         .finish()
         .map_err(|e| Error::reading(format!("{what} (uncompressed)"), e))?;
-    Ok(LayerFacts {
-        tar_size: tar_size.max(verify.count()),
-        ..facts
-    })
+    Ok(facts)
 }
 
 /// Counts bytes into a shared counter, so the decompressed side can see the ratio.
@@ -299,8 +288,6 @@ pub fn walk_tar<C: Collector>(
     let mut facts = LayerFacts {
         files: FileList::default(),
         collected: Vec::new(),
-        tar_size: 0,
-        blob_size: 0,
         warnings: Vec::new(),
     };
     while let Some(member) = tar.next_entry().map_err(|e| Error::reading(what, e))? {
@@ -435,8 +422,6 @@ pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C
     let mut facts = LayerFacts {
         files: FileList::default(),
         collected: Vec::new(),
-        tar_size: 0,
-        blob_size: 0,
         warnings: Vec::new(),
     };
     let top = std::fs::symlink_metadata(root).map_err(|e| Error::io(root, e))?;
@@ -474,7 +459,6 @@ pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C
             } else {
                 (Kind::Special, 0, Vec::new())
             };
-            facts.tar_size += size;
             if !facts.files.push(&path, &link, size, meta.mode(), kind) {
                 return Err(Error::Limit {
                     what,

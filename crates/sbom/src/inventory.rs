@@ -158,8 +158,6 @@ pub fn inventory_with<E: Collector>(
                 .filter_map(|(path, (_, e))| Some((path, e?)))
                 .collect(),
             files: f.files,
-            tar_size: f.tar_size,
-            blob_size: f.blob_size,
             warnings: f.warnings,
         })
         .collect();
