@@ -579,3 +579,46 @@ fn scripts_name_their_interpreter() {
         ]
     );
 }
+
+/// With a database, facts count vulnerabilities: alpine-3.20 against the real Alpine 3.20
+/// secdb records (every secdb finding has a fix, and secdb gives no severities).
+#[test]
+fn vulnerability_counts_with_a_database() {
+    let Some(p) = fixture("oci-alpine-3.20") else {
+        return;
+    };
+    let secdb = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/vulndata/alpine-secdb");
+    if !secdb.is_dir() {
+        println!("skipped: no ../shared/fixtures/vulndata");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let db_path = tmp.path().join("vuln.redb");
+    plinth_vulndb::import(&db_path, &[secdb]).unwrap();
+    let db = plinth_vulndb::VulnDb::open(&db_path).unwrap();
+    let image = Reference::parse(&format!("oci-dir:{}", p.display()))
+        .unwrap()
+        .open_local(None)
+        .unwrap();
+    let eol = EolTable::default();
+    let g = gather(
+        &image,
+        &Options {
+            eol: &eol,
+            db: Some(&db),
+            today: TODAY,
+        },
+    )
+    .unwrap();
+    let counts = g
+        .facts
+        .vulnerabilities
+        .as_ref()
+        .expect("counts with a database");
+    let scan = plinth_scan::match_inventory(&g.inventory, &db, None).unwrap();
+    assert!(counts.total > 0);
+    assert_eq!(counts.total, scan.findings.len());
+    assert_eq!(counts.fixable, counts.total);
+    assert_eq!(counts.unknown, counts.total);
+}
