@@ -35,8 +35,6 @@ pub use select::Selector;
 pub use source::{Blob, Source};
 pub use walk::{Collector, LayerFacts, NoFiles};
 
-use rayon::prelude::*;
-
 use spec::{Config, History, MAX_JSON, Manifest, parse_json};
 
 /// An image: where it came from, its manifest and config, and its layers.
@@ -219,7 +217,7 @@ impl Image {
                     Ok(())
                 })?;
                 slots
-                    .into_par_iter()
+                    .into_iter()
                     .enumerate()
                     .map(|(i, s)| {
                         s.into_inner()
