@@ -65,9 +65,25 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(failure) if output::is_broken_pipe(&failure.error) => ExitCode::SUCCESS,
         Err(failure) => {
-            // One line: the chain joined, most general first ("reading X: gzip: unexpected EOF").
-            let _ = writeln!(std::io::stderr(), "plinth: {:#}", failure.error);
+            let _ = writeln!(std::io::stderr(), "plinth: {}", one_line(&failure.error));
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// The error chain on one line, most general first ("X: gzip: unexpected EOF"). Library errors
+/// often already quote their cause in their own message; a cause shown once is not repeated.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }

@@ -58,10 +58,7 @@ impl Reference {
             if let Some(rest) = s.strip_prefix(prefix) {
                 let (path, tag, digest) = split_path(rest)?;
                 if !path.exists() {
-                    return Err(Error::io(
-                        &path,
-                        std::io::Error::from(std::io::ErrorKind::NotFound),
-                    ));
+                    return Err(Error::io(&path, not_found()));
                 }
                 return Ok(Reference {
                     location: make(path),
@@ -76,10 +73,7 @@ impl Reference {
                 tag,
                 digest,
             }),
-            _ if looks_like_path(s) => Err(Error::io(
-                s,
-                std::io::Error::from(std::io::ErrorKind::NotFound),
-            )),
+            _ if looks_like_path(s) => Err(Error::io(s, not_found())),
             _ => Ok(Reference {
                 location: Location::Registry(s.to_string()),
                 tag: None,
@@ -112,6 +106,11 @@ impl Reference {
             Location::Registry(r) => Err(Error::select(r, "is a registry reference")),
         }
     }
+}
+
+/// The error `open` would give for a missing path ("No such file or directory").
+fn not_found() -> std::io::Error {
+    std::io::Error::from_raw_os_error(2)
 }
 
 /// Paths with a separator or a leading dot are never registry references.
