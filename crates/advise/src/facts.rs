@@ -20,7 +20,7 @@ use crate::AdviseError;
 use crate::elf::{ElfInfo, Toolchain};
 use crate::eol::{Eol, EolTable};
 use crate::tree::{Resolved, Tree};
-use crate::walk::{self, BIN_DIRS, Kept, Walked};
+use crate::walk::{self, BIN_DIRS, Gather, Kept, Walked};
 
 /// What gathering needs besides the image.
 pub struct Options<'a> {
@@ -229,18 +229,65 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 
 /// Walks `image` once and establishes its facts.
 pub fn gather(image: &Image, opts: &Options) -> Result<Gathered, AdviseError> {
-    let command = command_of(image);
-    let env = image.config().config.env.clone().unwrap_or_default();
-    let workdir = image
-        .config()
-        .config
-        .working_dir
-        .clone()
-        .filter(|w| !w.is_empty())
-        .unwrap_or_else(|| "/".into());
-    let path_dirs = path_dirs(&env);
-    let candidates = candidates(&command, &workdir, &path_dirs);
-    let walked = walk::walk(image, candidates).map_err(|e| AdviseError::Image(Box::new(e)))?;
+    gather_all(std::slice::from_ref(image), opts).map(|mut all| all.remove(0))
+}
+
+/// Establishes the facts of several images, in order, walking the layers they share once.
+pub fn gather_all(images: &[Image], opts: &Options) -> Result<Vec<Gathered>, AdviseError> {
+    let candidates = images.iter().flat_map(|i| Launch::of(i).candidates());
+    let gather = Gather::new(candidates.collect());
+    let shared = walk::Shared::new(images);
+    images
+        .iter()
+        .map(|image| gather_one(image, opts, &gather, &shared))
+        .collect()
+}
+
+/// How the image starts: its command, environment, working directory and PATH.
+struct Launch {
+    command: Vec<String>,
+    env: Vec<String>,
+    workdir: String,
+    path_dirs: Vec<String>,
+}
+
+impl Launch {
+    fn of(image: &Image) -> Launch {
+        let env = image.config().config.env.clone().unwrap_or_default();
+        let workdir = image
+            .config()
+            .config
+            .working_dir
+            .clone()
+            .filter(|w| !w.is_empty())
+            .unwrap_or_else(|| "/".into());
+        Launch {
+            command: command_of(image),
+            path_dirs: path_dirs(&env),
+            env,
+            workdir,
+        }
+    }
+
+    /// Paths the entrypoint may be at, known before the walk.
+    fn candidates(&self) -> HashSet<String> {
+        candidates(&self.command, &self.workdir, &self.path_dirs)
+    }
+}
+
+fn gather_one(
+    image: &Image,
+    opts: &Options,
+    gather: &Gather,
+    shared: &walk::Shared,
+) -> Result<Gathered, AdviseError> {
+    let Launch {
+        command,
+        env,
+        workdir,
+        path_dirs,
+    } = Launch::of(image);
+    let walked = walk::walk(image, gather, shared).map_err(|e| AdviseError::Image(Box::new(e)))?;
     let tree = walked.tree();
     let layers = report::build(image.name(), &image.layers(), &walk::lists(&walked.layers));
     let findings = match opts.db {

@@ -1,7 +1,7 @@
 //! Choosing a base image: facts, comparison, diff and advice.
 //!
 //! [`facts::gather`] walks an image once (catalogers and the few files facts read, in the
-//! same pass) and establishes what a base-image decision rests on: OS release and end of
+//! same pass; [`facts::gather_all`] walks the layers several images share once) and establishes what a base-image decision rests on: OS release and end of
 //! life, libc, shell, package manager, user, sizes, packages, vulnerability counts, what the
 //! entrypoint is (static or dynamic ELF with its libraries resolved inside the image, a
 //! script and its interpreter, a language runtime), build tools, native extensions, scratch
@@ -26,7 +26,7 @@ pub mod facts;
 pub mod tree;
 mod walk;
 
-pub use facts::{Facts, Gathered, Options, gather};
+pub use facts::{Facts, Gathered, Options, gather, gather_all};
 
 /// Why facts could not be gathered.
 #[derive(Debug, thiserror::Error)]

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 
 use plinth_image::files::{FileList, Kind};
-use plinth_image::{Collector, Image, LayerFacts};
-use plinth_sbom::Inventory;
+use plinth_image::{Collector, Image, SharedLayers};
+use plinth_sbom::{Collected, Inventory, Layers};
 
 use crate::elf::{self, ElfInfo};
 use crate::tree::Tree;
@@ -43,7 +43,10 @@ pub enum Kept {
 
 /// The collector: catalogers plus the files facts need.
 pub struct Gather {
-    /// Entrypoint candidate paths (no leading `/`), known from the config before the walk.
+    /// Entrypoint candidate paths (no leading `/`), known from the configs before the walk:
+    /// those of every image in the run, so that all of them can share one collector (and
+    /// so their common layers). Facts look files up by path, so another image's candidate
+    /// kept here changes nothing.
     candidates: HashSet<String>,
 }
 
@@ -114,15 +117,18 @@ fn fact_of(path: &str, data: &[u8]) -> Kept {
     Kept::Opaque
 }
 
+/// What images of one run share: their common layers, walked once.
+pub type Shared = SharedLayers<Collected<Vec<Kept>>>;
+
 /// One walk's results: every layer's entries, what was kept, and the inventory.
 pub struct Walked {
-    pub layers: Vec<LayerFacts<Vec<Kept>>>,
+    pub layers: Layers<Vec<Kept>>,
     pub inventory: Inventory,
 }
 
 impl Walked {
     pub fn tree(&self) -> Tree<'_> {
-        Tree::new(self.layers.iter().map(|l| &l.files).collect())
+        Tree::new(lists(&self.layers))
     }
 
     /// What was kept of the surviving copy of `path` (no leading `/`), if it was collected.
@@ -135,17 +141,18 @@ impl Walked {
             .collected
             .iter()
             .find(|(p, _)| p == path)
-            .map(|(_, k)| k.as_slice())
+            .and_then(|(_, c)| c.extra.as_deref())
     }
 }
 
-/// Walks `image` once with the catalogers and [`Gather`].
-pub fn walk(image: &Image, candidates: HashSet<String>) -> plinth_image::Result<Walked> {
-    let (inventory, layers) = plinth_sbom::inventory_with(image, &Gather::new(candidates))?;
+/// Walks `image` once with the catalogers and `gather`, taking layers walked before from
+/// `shared`.
+pub fn walk(image: &Image, gather: &Gather, shared: &Shared) -> plinth_image::Result<Walked> {
+    let (inventory, layers) = plinth_sbom::inventory_with(image, gather, shared)?;
     Ok(Walked { layers, inventory })
 }
 
 /// The layers' entry lists, for the layer report.
-pub fn lists(layers: &[LayerFacts<Vec<Kept>>]) -> Vec<&FileList> {
+pub fn lists(layers: &Layers<Vec<Kept>>) -> Vec<&FileList> {
     layers.iter().map(|l| &l.files).collect()
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plinth_advise::advice::{self, Candidate};
 use plinth_advise::dockerfile::Dockerfile;
 use plinth_advise::eol::EolTable;
-use plinth_advise::{Gathered, Options, diff, gather};
+use plinth_advise::{Gathered, Options, diff, gather, gather_all};
 use plinth_image::Digest;
 use plinth_image::reference::Reference;
 use serde_json::{Value, json};
@@ -265,6 +265,54 @@ fn inventory_matches_plinth_sbom() {
         assert_eq!(
             serde_json::to_value(&g.inventory).unwrap(),
             serde_json::to_value(&sbom).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+/// Gathering images together (their common base walked once, one collector for all of
+/// them) gives each the facts it gets alone.
+#[test]
+fn gathering_together_equals_gathering_alone() {
+    let names = [
+        "debian-bookworm",
+        "debian-app",
+        "distroless-debian",
+        "alpine-3.20",
+    ];
+    let Some(paths) = names
+        .iter()
+        .map(|n| fixture(&format!("oci-{n}")))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let images: Vec<_> = paths
+        .iter()
+        .map(|p| {
+            Reference::parse(&format!("oci-dir:{}", p.display()))
+                .unwrap()
+                .open_local(None)
+                .unwrap()
+        })
+        .collect();
+    let eol = EolTable::default();
+    let opts = Options {
+        eol: &eol,
+        db: None,
+        today: TODAY,
+    };
+    let together = gather_all(&images, &opts).unwrap();
+    for ((name, path), g) in names.iter().zip(&paths).zip(&together) {
+        let alone = gather_path(path);
+        assert_eq!(
+            serde_json::to_value(&g.facts).unwrap(),
+            serde_json::to_value(&alone.facts).unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            serde_json::to_value(&g.inventory).unwrap(),
+            serde_json::to_value(&alone.inventory).unwrap(),
             "{name}"
         );
     }

@@ -22,16 +22,19 @@ pub mod merge;
 pub mod reference;
 pub mod report;
 pub mod select;
+mod shared;
 pub mod source;
 pub mod spec;
 mod tarball;
 mod walk;
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 pub use digest::{Digest, Verify};
 pub use error::{Error, Result};
 pub use select::Selector;
+pub use shared::SharedLayers;
 pub use source::{Blob, Source};
 pub use walk::{Collector, LayerFacts, NoFiles};
 
@@ -195,40 +198,61 @@ impl Image {
     /// Streams every layer once, in parallel where the source allows, verifying digests and
     /// diff_ids, and returns what each layer holds.
     pub fn walk<C: Collector>(&self, collector: &C) -> Result<Vec<LayerFacts<C::Item>>> {
+        let all: Vec<usize> = (0..self.layer_count()).collect();
+        let walked = self.walk_layers(&all, collector)?;
+        Ok(walked.into_iter().map(|(_, facts)| facts).collect())
+    }
+
+    fn layer_count(&self) -> usize {
         match &self.body {
-            Body::Rootfs(path) => Ok(vec![walk::walk_dir(path, collector)?]),
-            Body::Blobs { source, manifest } => {
-                let digests: Vec<Digest> =
-                    manifest.layers.iter().map(|l| l.digest.clone()).collect();
-                let slots: Vec<std::sync::Mutex<Option<LayerFacts<C::Item>>>> = digests
-                    .iter()
-                    .map(|_| std::sync::Mutex::new(None))
-                    .collect();
-                source.for_each_blob(&digests, &|i, blob| {
-                    let desc = &manifest.layers[i];
-                    let what = format!("{}: layer {i} ({})", self.name, desc.digest);
-                    let expect = walk::Expect {
-                        digest: Some(desc.digest.clone()),
-                        diff_id: self.config.rootfs.diff_ids.get(i).cloned(),
-                        size: Some(desc.size),
-                    };
-                    let facts = walk::walk_blob(&what, blob, &expect, collector)?;
-                    *slots[i].lock().expect("no panics while holding") = Some(facts);
-                    Ok(())
-                })?;
-                slots
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        s.into_inner()
-                            .expect("no panics while holding")
-                            .ok_or_else(|| Error::MissingBlob {
-                                what: self.name.clone(),
-                                digest: digests[i].to_string(),
-                            })
-                    })
-                    .collect()
-            }
+            Body::Rootfs(_) => 1,
+            Body::Blobs { manifest, .. } => manifest.layers.len(),
         }
+    }
+
+    /// Walks the layers at `indices` (ascending), returning each with its index.
+    fn walk_layers<C: Collector>(
+        &self,
+        indices: &[usize],
+        collector: &C,
+    ) -> Result<Vec<(usize, LayerFacts<C::Item>)>> {
+        if indices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (source, manifest) = match &self.body {
+            Body::Rootfs(path) => return Ok(vec![(0, walk::walk_dir(path, collector)?)]),
+            Body::Blobs { source, manifest } => (source, manifest),
+        };
+        let digests: Vec<Digest> = indices
+            .iter()
+            .map(|&i| manifest.layers[i].digest.clone())
+            .collect();
+        let slots: Vec<Mutex<Option<LayerFacts<C::Item>>>> =
+            indices.iter().map(|_| Mutex::new(None)).collect();
+        source.for_each_blob(&digests, &|k, blob| {
+            let i = indices[k];
+            let desc = &manifest.layers[i];
+            let what = format!("{}: layer {i} ({})", self.name, desc.digest);
+            let expect = walk::Expect {
+                digest: Some(desc.digest.clone()),
+                diff_id: self.config.rootfs.diff_ids.get(i).cloned(),
+                size: Some(desc.size),
+            };
+            let facts = walk::walk_blob(&what, blob, &expect, collector)?;
+            *slots[k].lock().expect("no panics while holding") = Some(facts);
+            Ok(())
+        })?;
+        slots
+            .into_iter()
+            .zip(indices.iter().zip(digests))
+            .map(|(slot, (&i, digest))| {
+                let facts = slot.into_inner().expect("no panics while holding");
+                let facts = facts.ok_or_else(|| Error::MissingBlob {
+                    what: self.name.clone(),
+                    digest: digest.to_string(),
+                })?;
+                Ok((i, facts))
+            })
+            .collect()
     }
 }

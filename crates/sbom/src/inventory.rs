@@ -1,9 +1,10 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Os, Package, Warning};
 use plinth_image::files::{FileList, Kind, compare_paths};
 use plinth_image::merge::{At, Stack};
-use plinth_image::{Collector, Digest, Image, LayerFacts, NoFiles};
+use plinth_image::{Collector, Digest, Image, LayerFacts, NoFiles, SharedLayers};
 use serde::{Deserialize, Serialize};
 
 /// Everything an SBOM says about one image.
@@ -62,7 +63,7 @@ impl Inventory {
     }
 }
 
-/// What the walk keeps of one wanted file.
+/// What the catalogers made of one wanted file.
 #[derive(Debug)]
 enum Kept {
     Packages(Vec<Package>),
@@ -70,12 +71,23 @@ enum Kept {
     OsRelease(Vec<u8>),
 }
 
+/// What the walk keeps of one wanted file: the catalogers' findings, and what the caller's
+/// own collector kept of it.
+#[derive(Debug)]
+pub struct Collected<T> {
+    catalogued: Vec<Kept>,
+    pub extra: Option<T>,
+}
+
+/// Every layer's facts, as [`inventory_with`] returns them (shared with other images).
+pub type Layers<T> = Vec<Arc<LayerFacts<Collected<T>>>>;
+
 /// Feeds the catalogers during the layer walk, together with another collector, so one walk
 /// gives both the inventory and whatever else a caller gathers (image facts, say).
 struct WithCatalogers<'a, E>(&'a E);
 
 impl<E: Collector> Collector for WithCatalogers<'_, E> {
-    type Item = (Vec<Kept>, Option<E::Item>);
+    type Item = Collected<E::Item>;
 
     fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
         let meta = FileMeta { path, size, mode };
@@ -94,8 +106,8 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
             .0
             .wants(path, data.len() as u64, mode)
             .and_then(|_| self.0.collect(path, mode, data));
-        let kept = catalog(path, mode, data);
-        (!kept.is_empty() || extra.is_some()).then_some((kept, extra))
+        let catalogued = catalog(path, mode, data);
+        (!catalogued.is_empty() || extra.is_some()).then_some(Collected { catalogued, extra })
     }
 }
 
@@ -138,35 +150,26 @@ fn is_os_file(path: &str) -> bool {
 
 /// Walks `image` once and lists what is installed in its final filesystem.
 pub fn inventory(image: &Image) -> plinth_image::Result<Inventory> {
-    inventory_with(image, &NoFiles).map(|(inventory, _)| inventory)
+    let shared = SharedLayers::default();
+    inventory_with(image, &NoFiles, &shared).map(|(inventory, _)| inventory)
 }
 
 /// Like [`inventory`], with `extra` collecting files in the same walk: returns the inventory
-/// and every layer's facts with what `extra` kept.
+/// and every layer's facts with what `extra` kept. Layers an earlier image of the run walked
+/// come from `shared` (which must always see the same `extra`).
 pub fn inventory_with<E: Collector>(
     image: &Image,
     extra: &E,
-) -> plinth_image::Result<(Inventory, Vec<LayerFacts<E::Item>>)> {
-    let facts = image.walk(&WithCatalogers(extra))?;
-    let inventory = assemble(image, &facts);
-    let facts = facts
-        .into_iter()
-        .map(|f| LayerFacts {
-            collected: f
-                .collected
-                .into_iter()
-                .filter_map(|(path, (_, e))| Some((path, e?)))
-                .collect(),
-            files: f.files,
-            warnings: f.warnings,
-        })
-        .collect();
-    Ok((inventory, facts))
+    shared: &SharedLayers<Collected<E::Item>>,
+) -> plinth_image::Result<(Inventory, Layers<E::Item>)> {
+    let layers = image.walk_shared(&WithCatalogers(extra), shared)?;
+    let inventory = assemble(image, &layers);
+    Ok((inventory, layers))
 }
 
 /// Keeps the packages whose database file survives in the merged filesystem, attributes each
 /// to the layer that introduced it, and detects the OS.
-fn assemble<T>(image: &Image, facts: &[LayerFacts<(Vec<Kept>, T)>]) -> Inventory {
+fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Inventory {
     let lists: Vec<&FileList> = facts.iter().map(|f| &f.files).collect();
     let stack = Stack::new(lists);
     let merged = stack.merge(None, |_| {}).entries;
@@ -183,11 +186,11 @@ fn assemble<T>(image: &Image, facts: &[LayerFacts<(Vec<Kept>, T)>]) -> Inventory
     // whose copy of its database already listed it.
     let mut by_path: HashMap<&str, Vec<(usize, &Vec<Kept>)>> = HashMap::new();
     for (layer, f) in facts.iter().enumerate() {
-        for (path, (kept, _)) in &f.collected {
+        for (path, c) in &f.collected {
             by_path
                 .entry(path.as_str())
                 .or_default()
-                .push((layer, kept));
+                .push((layer, &c.catalogued));
         }
     }
     let mut os_release: HashMap<&str, &[u8]> = HashMap::new();

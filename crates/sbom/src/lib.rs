@@ -11,4 +11,6 @@
 pub mod format;
 mod inventory;
 
-pub use inventory::{Found, Inventory, LayerRef, Problem, inventory, inventory_with};
+pub use inventory::{
+    Collected, Found, Inventory, LayerRef, Layers, Problem, inventory, inventory_with,
+};

@@ -92,7 +92,8 @@ pub fn run(args: Args) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens and gathers each image in turn (each walk is already parallel over layers).
+/// Opens every image, then gathers their facts in turn, walking the layers they share once
+/// (each walk is parallel over its layers).
 pub(crate) fn gather_all(
     refs: &[String],
     image_opts: &ImageOpts,
@@ -105,15 +106,14 @@ pub(crate) fn gather_all(
         db: db.as_ref(),
         today: eol::today(),
     };
-    refs.iter()
-        .map(|r| {
-            let image = open::open(r, image_opts)?;
-            plinth_advise::gather(&image, &options).map_err(|e| match e {
-                AdviseError::Image(e) => open::classify(*e),
-                e => Failure::new(exit::DATABASE, e),
-            })
-        })
-        .collect()
+    let images = refs
+        .iter()
+        .map(|r| open::open(r, image_opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    plinth_advise::gather_all(&images, &options).map_err(|e| match e {
+        AdviseError::Image(e) => open::classify(*e),
+        e => Failure::new(exit::DATABASE, e),
+    })
 }
 
 fn eol_table(path: Option<&Path>) -> Result<EolTable, Failure> {

@@ -1,12 +1,12 @@
 //! `plinth scan TARGET…`: known vulnerabilities in images, root filesystems and SBOM files,
 //! with Trivy-style gates. The database is only read: scan never touches the network.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use plinth_sbom::Inventory;
+use plinth_image::{Image, NoFiles, SharedLayers};
+use plinth_sbom::{Collected, Inventory};
 use plinth_scan::policy::{self, Policy};
 use plinth_scan::report::{self, TableOptions};
 use plinth_scan::{Level, Report, ScanError};
@@ -89,10 +89,19 @@ pub fn run(args: Args) -> CmdResult {
     let mut report = Report {
         targets: Vec::new(),
     };
-    // Targets with the same layers (the same image, however packaged) are walked once.
-    let mut inventories: HashMap<String, Inventory> = HashMap::new();
-    for target in &args.targets {
-        let (inventory, base) = load(target, &args.opts, &mut inventories)?;
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Target::open(t, &args.opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Layers that several targets have (a common base; the same image, however packaged)
+    // are walked once.
+    let shared = SharedLayers::new(targets.iter().filter_map(|t| match t {
+        Target::Image(image) => Some(image),
+        Target::Sbom(_) => None,
+    }));
+    for target in targets {
+        let (inventory, base) = target.inventory(&shared)?;
         let scanned =
             plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
         report.targets.push(scanned);
@@ -193,65 +202,41 @@ fn open_db(path: Option<PathBuf>) -> Result<VulnDb, Failure> {
     Ok(db)
 }
 
-/// Where a target's inventory comes from: an SBOM file, or an image (cached by digest).
-fn load(
-    target: &str,
-    opts: &ImageOpts,
-    cache: &mut HashMap<String, Inventory>,
-) -> Result<(Inventory, Option<usize>), Failure> {
-    let sbom_path = target
-        .strip_prefix("sbom:")
-        .map(Path::new)
-        .or_else(|| plinth_scan::is_json_file(Path::new(target)).then(|| Path::new(target)));
-    if let Some(path) = sbom_path {
-        let inventory = plinth_scan::read_sbom(path).map_err(|e| match e {
-            ScanError::Database(_) => Failure::new(exit::DATABASE, e),
-            _ => Failure::new(exit::INPUT, e),
-        })?;
-        return Ok((inventory, None));
-    }
-    let image = open::open(target, opts)?;
-    let base = plinth_scan::base_layers_of(&image);
-    let key = cache_key(&image);
-    if let Some(inv) = key.as_ref().and_then(|k| cache.get(k)) {
-        let mut inv = inv.clone();
-        inv.source = image.name().to_string();
-        inv.manifest_digest = image.manifest_digest().cloned();
-        inv.layers = layer_refs(&image);
-        return Ok((inv, base));
-    }
-    let inventory = plinth_sbom::inventory(&image).map_err(open::classify)?;
-    if let Some(k) = key {
-        cache.insert(k, inventory.clone());
-    }
-    Ok((inventory, base))
+/// What is scanned: an image (or root filesystem) to walk, or an SBOM already read.
+enum Target {
+    Image(Image),
+    Sbom(Inventory),
 }
 
-/// What identifies an image's content: the diff_ids of its layers (the uncompressed tars the
-/// inventory is read from), so the same image as a docker archive, gzipped archive, OCI dir or
-/// OCI tar is walked once per run. A plain directory has none and is always read.
-fn cache_key(image: &plinth_image::Image) -> Option<String> {
-    let layers = image.layers();
-    let ids: Option<Vec<String>> = layers
-        .iter()
-        .map(|l| l.diff_id.as_ref().map(|d| d.to_string()))
-        .collect();
-    ids.filter(|ids| !ids.is_empty())
-        .map(|ids| ids.join(","))
-        .or_else(|| image.manifest_digest().map(|d| d.to_string()))
-}
+impl Target {
+    fn open(target: &str, opts: &ImageOpts) -> Result<Target, Failure> {
+        let sbom_path = target
+            .strip_prefix("sbom:")
+            .map(Path::new)
+            .or_else(|| plinth_scan::is_json_file(Path::new(target)).then(|| Path::new(target)));
+        match sbom_path {
+            Some(path) => plinth_scan::read_sbom(path)
+                .map(Target::Sbom)
+                .map_err(|e| match e {
+                    ScanError::Database(_) => Failure::new(exit::DATABASE, e),
+                    _ => Failure::new(exit::INPUT, e),
+                }),
+            None => open::open(target, opts).map(Target::Image),
+        }
+    }
 
-/// The layers of `image` as an inventory names them (a cached inventory may come from the
-/// same content packaged differently, with other blob digests).
-fn layer_refs(image: &plinth_image::Image) -> Vec<plinth_sbom::LayerRef> {
-    image
-        .layers()
-        .into_iter()
-        .map(|l| plinth_sbom::LayerRef {
-            index: l.index,
-            digest: l.digest,
-            diff_id: l.diff_id,
-            created_by: l.history.and_then(|h| h.created_by),
-        })
-        .collect()
+    /// The inventory, and for an image the number of its base layers.
+    fn inventory(
+        self,
+        shared: &SharedLayers<Collected<()>>,
+    ) -> Result<(Inventory, Option<usize>), Failure> {
+        match self {
+            Target::Sbom(inventory) => Ok((inventory, None)),
+            Target::Image(image) => {
+                let (inventory, _) = plinth_sbom::inventory_with(&image, &NoFiles, shared)
+                    .map_err(open::classify)?;
+                Ok((inventory, plinth_scan::base_layers_of(&image)))
+            }
+        }
+    }
 }
