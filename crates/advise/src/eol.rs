@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// When the built-in table was last checked against the vendors' pages.
-pub const TABLE_UPDATED: &str = "2025-08-15";
+pub const TABLE_UPDATED: &str = "2026-11-27";
 
 /// (os id, release, end of free security support).
 const BUILT_IN: &[(&str, &str, &str)] = &[
@@ -25,6 +25,7 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ("alpine", "3.20", "2026-04-01"),
     ("alpine", "3.21", "2026-11-01"),
     ("alpine", "3.22", "2027-05-01"),
+    ("alpine", "3.23", "2027-11-01"),
     ("debian", "8", "2020-06-30"),
     ("debian", "9", "2022-06-30"),
     ("debian", "10", "2024-06-30"),
@@ -40,6 +41,7 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ("rhel", "7", "2024-06-30"),
     ("rhel", "8", "2029-05-31"),
     ("rhel", "9", "2032-05-31"),
+    ("rhel", "10", "2035-05-31"),
     ("amzn", "2018.03", "2023-12-31"),
     ("amzn", "2", "2026-06-30"),
     ("amzn", "2023", "2029-06-30"),
@@ -89,7 +91,7 @@ pub struct Eol {
     pub date: Option<String>,
     /// True when `date` is before today; null when unknown.
     pub past: Option<bool>,
-    /// Where the date came from (`built-in table updated 2025-08-15`), or why it is unknown.
+    /// Where the date came from (`built-in table updated 2026-11-27`), or why it is unknown.
     pub source: String,
 }
 

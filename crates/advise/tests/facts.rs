@@ -628,6 +628,34 @@ fn scripts_name_their_interpreter() {
     );
 }
 
+/// A database of the real Alpine secdb records (v3.9 and v3.20), or `None` when
+/// ../shared is absent.
+fn alpine_db(dir: &Path) -> Option<plinth_vulndb::VulnDb> {
+    let secdb = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/vulndata/alpine-secdb");
+    if !secdb.is_dir() {
+        println!("skipped: no ../shared/fixtures/vulndata");
+        return None;
+    }
+    let db_path = dir.join("vuln.redb");
+    plinth_vulndb::import(&db_path, &[secdb]).unwrap();
+    Some(plinth_vulndb::VulnDb::open(&db_path).unwrap())
+}
+
+fn gather_with_db(p: &Path, db: &plinth_vulndb::VulnDb) -> Gathered {
+    let image = Reference::parse(&format!("oci-dir:{}", p.display()))
+        .unwrap()
+        .open_local(None)
+        .unwrap();
+    let eol = EolTable::default();
+    let opts = Options {
+        eol: &eol,
+        db: Some(db),
+        today: TODAY,
+    };
+    gather(&image, &opts).unwrap()
+}
+
 /// With a database, facts count vulnerabilities: alpine-3.20 against the real Alpine 3.20
 /// secdb records (every secdb finding has a fix, and secdb gives no severities).
 #[test]
@@ -635,38 +663,44 @@ fn vulnerability_counts_with_a_database() {
     let Some(p) = fixture("oci-alpine-3.20") else {
         return;
     };
-    let secdb = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/vulndata/alpine-secdb");
-    if !secdb.is_dir() {
-        println!("skipped: no ../shared/fixtures/vulndata");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
-    let db_path = tmp.path().join("vuln.redb");
-    plinth_vulndb::import(&db_path, &[secdb]).unwrap();
-    let db = plinth_vulndb::VulnDb::open(&db_path).unwrap();
-    let image = Reference::parse(&format!("oci-dir:{}", p.display()))
-        .unwrap()
-        .open_local(None)
-        .unwrap();
-    let eol = EolTable::default();
-    let g = gather(
-        &image,
-        &Options {
-            eol: &eol,
-            db: Some(&db),
-            today: TODAY,
-        },
-    )
-    .unwrap();
+    let Some(db) = alpine_db(tmp.path()) else {
+        return;
+    };
+    let g = gather_with_db(&p, &db);
     let counts = g
         .facts
         .vulnerabilities
         .as_ref()
         .expect("counts with a database");
     let scan = plinth_scan::match_inventory(&g.inventory, &db, None).unwrap();
-    assert!(counts.total > 0);
+    assert_eq!(counts.total, 56);
     assert_eq!(counts.total, scan.findings.len());
     assert_eq!(counts.fixable, counts.total);
     assert_eq!(counts.unknown, counts.total);
+}
+
+/// alpine 3.9 → 3.20 with the secdb: OpenSSL 1.1 leaves with its 12 findings, OpenSSL 3,
+/// a newer busybox and the rest bring 56.
+#[test]
+fn diff_counts_vulnerabilities_fixed_and_introduced() {
+    let (Some(old), Some(new)) = (fixture("oci-alpine-3.9"), fixture("oci-alpine-3.20")) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(db) = alpine_db(tmp.path()) else {
+        return;
+    };
+    let (old, new) = (gather_with_db(&old, &db), gather_with_db(&new, &db));
+    let d = diff::diff(&old, &new);
+    let v = d.vulnerabilities.expect("compared with a database");
+    assert_eq!((v.fixed.len(), v.introduced.len()), (12, 56));
+    let has = |list: &[diff::VulnRef], id: &str, package: &str| {
+        list.iter().any(|r| r.id == id && r.package == package)
+    };
+    assert!(has(&v.fixed, "CVE-2021-3449", "libssl1.1"));
+    assert!(has(&v.introduced, "CVE-2024-12797", "libcrypto3"));
+    assert!(v.fixed.iter().all(|r| r.package.ends_with("1.1")));
+    let back = diff::diff(&new, &old).vulnerabilities.unwrap();
+    assert_eq!((back.fixed.len(), back.introduced.len()), (56, 12));
 }
