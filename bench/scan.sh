@@ -84,10 +84,9 @@ for name in ("one run, 10 targets", "10 runs"):
     print(f"| {name} | {ms(r):.0f} ms | {r['min']*1000:.0f} ms | {r['max']*1000:.0f} ms |")
 speed = ten["10 runs"]["median"] / ten["one run, 10 targets"]["median"]
 print(f"\nOne run is **{speed:.2f}×** faster than ten (peak RSS of the one run: {mb(rss_ten)}).")
-print("Within a run, targets with the same layer diff_ids are walked once (here: one walk for the")
-print("four bookworm packagings, one for the six app packagings); each target is still opened, which")
-print("for gzipped archives means reading them. Layers shared between *different* images (the")
-print("bookworm layer under the app) are still read once per image: plinth-sbom walks whole images.")
+print("Within a run, a layer several targets have (by diff_id) is walked once: here the bookworm")
+print("layer once for all ten targets, and the app's two layers once for its six packagings. Each")
+print("target is still opened, which for gzipped archives means reading them.")
 print("\nThese machines are shared and noisy (other benchmarks ran at the same time): quote ratios, not times.")
 PY
 cat bench/results/scan.md
