@@ -112,6 +112,78 @@ fn split_source(source: &str) -> (&str, Option<&str>) {
     }
 }
 
+const DOC: &str = "usr/share/doc/";
+
+/// The package a Debian copyright file documents: `/usr/share/doc/PACKAGE/copyright`.
+pub fn copyright_owner(path: &str) -> Option<&str> {
+    let package = relative(path)
+        .strip_prefix(DOC)?
+        .strip_suffix("/copyright")?;
+    (!package.is_empty() && !package.contains('/')).then_some(package)
+}
+
+/// The licences a Debian copyright file names, sorted and deduplicated: the short names in
+/// every `License:` field (machine-readable DEP-5 files), and every
+/// `/usr/share/common-licenses/NAME` the prose points at (older free-form files, glibc's say).
+pub fn copyright_licenses(data: &[u8]) -> Vec<String> {
+    const COMMON: &str = "/usr/share/common-licenses/";
+    let text = String::from_utf8_lossy(data);
+    let mut found: Vec<String> = Vec::new();
+    for line in text.lines() {
+        // A field starts at the beginning of a line; its name is case-insensitive.
+        if let Some((key, value)) = line.split_once(':')
+            && key.eq_ignore_ascii_case("license")
+        {
+            found.extend(license_names(value));
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find(COMMON) {
+            rest = &rest[at + COMMON.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+')))
+                .unwrap_or(rest.len());
+            // A sentence may end right after the name.
+            let name = rest[..end].trim_end_matches('.');
+            if !name.is_empty() {
+                found.push(name.to_owned());
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// The short names in one DEP-5 `License:` value: `GPL-2+ or Artistic, and BSD-3-clause` gives
+/// `GPL-2+`, `Artistic`, `BSD-3-clause`; `with … exception` clauses are left out. A value that
+/// is not a list of names joined by `or`/`and` (free text, as some files write) gives nothing,
+/// rather than words mistaken for licences.
+fn license_names(value: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut tokens = value.split_whitespace().map(|t| t.trim_end_matches(','));
+    let mut want_name = true;
+    while let Some(token) = tokens.next() {
+        let operator = matches!(token.to_ascii_lowercase().as_str(), "or" | "and" | "and/or");
+        match (want_name, operator) {
+            (true, false) => {
+                if !token.eq_ignore_ascii_case("none") {
+                    names.push(token.to_owned());
+                }
+                want_name = false;
+            }
+            (false, true) => want_name = true,
+            (false, false) if token.eq_ignore_ascii_case("with") => {
+                // Skip to the end of the exception's name.
+                if !tokens.by_ref().any(|t| t.eq_ignore_ascii_case("exception")) {
+                    return Vec::new();
+                }
+            }
+            _ => return Vec::new(),
+        }
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +239,43 @@ Package: libattr1\nStatus: install ok installed\nSource: attr\nVersion: 1:2.5.1-
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn copyright_files_belong_to_their_doc_directory() {
+        assert_eq!(
+            copyright_owner("usr/share/doc/bash/copyright"),
+            Some("bash")
+        );
+        assert_eq!(
+            copyright_owner("/usr/share/doc/libc6/copyright"),
+            Some("libc6")
+        );
+        assert_eq!(copyright_owner("usr/share/doc/bash/copyright.gz"), None);
+        assert_eq!(copyright_owner("usr/share/doc/a/b/copyright"), None);
+        assert_eq!(copyright_owner("usr/share/doc//copyright"), None);
+    }
+
+    #[test]
+    fn dep5_license_fields_and_common_licenses() {
+        let text = b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\
+Files: *\nCopyright: 2020 Someone\nLicense: GPL-2+ or Artistic, and BSD-3-clause\n \
+This program is free software.\n\nFiles: doc/*\nlicense: GFDL-1.3+ with Invariant exception\n\n\
+License: The main library is licensed under GNU Lesser\nLicense: none\n\
+ On Debian systems see /usr/share/common-licenses/GPL-2.\n\
+ and `/usr/share/common-licenses/LGPL-2.1'.\n";
+        assert_eq!(
+            copyright_licenses(text),
+            [
+                "Artistic",
+                "BSD-3-clause",
+                "GFDL-1.3+",
+                "GPL-2",
+                "GPL-2+",
+                "LGPL-2.1"
+            ]
+        );
+        assert!(copyright_licenses(b"").is_empty());
+        assert!(copyright_licenses(b"License: GPL with").is_empty());
     }
 }

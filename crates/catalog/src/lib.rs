@@ -35,6 +35,7 @@ mod purl;
 mod python;
 mod rpm;
 
+pub use dpkg::{copyright_licenses, copyright_owner};
 pub use os::{Os, attach_os, detect_os, os_files};
 pub use package::{Package, PackageType};
 pub use purl::purl;

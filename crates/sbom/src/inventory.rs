@@ -1,7 +1,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Os, Package, Warning};
+use plinth_catalog::{
+    CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Warning, copyright_licenses,
+    copyright_owner,
+};
 use plinth_image::files::{FileList, Kind, compare_paths};
 use plinth_image::merge::{At, Stack};
 use plinth_image::{Collector, Digest, Image, LayerFacts, NoFiles, SharedLayers};
@@ -69,6 +72,8 @@ enum Kept {
     Packages(Vec<Package>),
     Problem(Warning),
     OsRelease(Vec<u8>),
+    /// A Debian copyright file: the package it documents and the licences it names.
+    Licenses(String, Vec<String>),
 }
 
 /// What the walk keeps of one wanted file: the catalogers' findings, and what the caller's
@@ -92,11 +97,13 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
     fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
         let meta = FileMeta { path, size, mode };
         let os = is_os_file(path).then_some(1 << 20);
+        let copyright = copyright_owner(path).map(|_| 1 << 20);
         CATALOGERS
             .iter()
             .filter(|c| (c.wants)(&meta))
             .map(|c| c.max_size)
             .chain(os)
+            .chain(copyright)
             .chain(self.0.wants(path, size, mode))
             .max()
     }
@@ -127,6 +134,12 @@ fn catalog(path: &str, mode: u32, data: &[u8]) -> Vec<Kept> {
     let mut kept = Vec::new();
     if is_os_file(path) {
         kept.push(Kept::OsRelease(data.to_vec()));
+    }
+    if let Some(package) = copyright_owner(path) {
+        let licenses = copyright_licenses(data);
+        if !licenses.is_empty() {
+            kept.push(Kept::Licenses(package.to_owned(), licenses));
+        }
     }
     for c in CATALOGERS.iter().filter(|c| (c.wants)(&meta)) {
         match (c.parse)(&input) {
@@ -173,14 +186,15 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
     let lists: Vec<&FileList> = facts.iter().map(|f| &f.files).collect();
     let stack = Stack::new(lists);
     let merged = stack.merge(None, |_| {}).entries;
-    let survivor = |path: &str| -> Option<At> {
+    let find = |path: &str, kind: Kind| -> Option<At> {
         let p = path.as_bytes();
         let i = merged.partition_point(|&at| compare_paths(stack.path(at), p).is_lt());
         merged
             .get(i)
             .copied()
-            .filter(|&at| stack.path(at) == p && stack.entry(at).kind == Kind::File)
+            .filter(|&at| stack.path(at) == p && stack.entry(at).kind == kind)
     };
+    let survivor = |path: &str| find(path, Kind::File);
 
     // Every layer's parse of every wanted path, so a package can be traced to the first layer
     // whose copy of its database already listed it.
@@ -194,6 +208,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
         }
     }
     let mut os_release: HashMap<&str, &[u8]> = HashMap::new();
+    let mut deb_licenses: HashMap<&str, &[String]> = HashMap::new();
     let mut packages = Vec::new();
     let mut warnings = Vec::new();
     for (path, versions) in &by_path {
@@ -205,6 +220,9 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
             match kept {
                 Kept::OsRelease(bytes) => {
                     os_release.insert(path, bytes);
+                }
+                Kept::Licenses(package, licenses) => {
+                    deb_licenses.insert(package, licenses);
                 }
                 Kept::Problem(w) => warnings.push(Problem {
                     cataloger: w.cataloger.into(),
@@ -221,6 +239,26 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
         }
     }
     let os = plinth_catalog::detect_os(|p| os_release.get(p.trim_start_matches('/')).copied());
+    // dpkg's database names no licence: each package's copyright file does. Packages built
+    // from one source often share it: their doc directory is a symlink to the sibling's.
+    let doc_link = |name: &str| -> Option<String> {
+        let at = find(&format!("usr/share/doc/{name}"), Kind::Symlink)?;
+        let layer = stack.layers[at.layer as usize];
+        let target = String::from_utf8_lossy(layer.link(stack.entry(at)));
+        Some(target.trim_end_matches('/').rsplit('/').next()?.to_owned())
+    };
+    for (p, _) in &mut packages {
+        if p.kind != PackageType::Deb || !p.licenses.is_empty() {
+            continue;
+        }
+        let licenses = deb_licenses.get(p.name.as_str()).copied().or_else(|| {
+            let sibling = doc_link(&p.name)?;
+            deb_licenses.get(sibling.as_str()).copied()
+        });
+        if let Some(licenses) = licenses {
+            p.licenses = licenses.to_vec();
+        }
+    }
     let mut plain: Vec<Package> = packages.iter().map(|(p, _)| p.clone()).collect();
     plinth_catalog::attach_os(&mut plain, os.as_ref());
     let mut found: Vec<Found> = plain

@@ -265,3 +265,78 @@ fn oci_flavours_agree_with_docker_archive() {
         );
     }
 }
+
+/// Debian licences, read from each package's `/usr/share/doc/PACKAGE/copyright` (following a
+/// doc directory that is a symlink to a sibling package's, as libgcc-s1's is).
+#[test]
+fn debian_licences() {
+    let Some(file) = common::fixture("debian-bookworm.docker.tar") else {
+        return;
+    };
+    let reference = format!("docker-archive:{}", file.display());
+    let inv = common::inventory_of(&reference);
+    let licences = |name: &str| -> Vec<String> {
+        let found = inv.packages.iter().find(|f| f.package.name == name);
+        found.expect(name).package.licenses.clone()
+    };
+    assert_eq!(licences("libc6"), ["GPL-2", "LGPL-2.1"]);
+    assert_eq!(licences("tzdata"), ["public-domain"]);
+    assert_eq!(licences("libgcc-s1"), licences("gcc-12-base"));
+    assert!(licences("libgcc-s1").contains(&"GPL-3".to_owned()));
+    let unlicensed: Vec<&str> = inv
+        .packages
+        .iter()
+        .filter(|f| f.package.licenses.is_empty())
+        .map(|f| f.package.name.as_str())
+        .collect();
+    assert_eq!(unlicensed.len(), 1, "{unlicensed:?}");
+
+    let Some(syft) = common::syft() else {
+        println!("skipped: syft not installed; licences checked without it");
+        return;
+    };
+    // Syft keeps only the first word of each `License:` value. So it loses the later names of
+    // `GPL or MIT-US-export`, keeps words of free-text values (`The`, `CC0` of `CC0 license`,
+    // `REGCOMP,`), and drops a value written after two spaces (`License:  CC0-1.0`). plinth
+    // reads every name of an `or`/`and` list and skips free text: plinth is right. These are
+    // all the differences on this image.
+    let differ: &[(&str, &[&str], &[&str])] = &[
+        ("e2fsprogs", &["MIT-US-export"], &[]),
+        ("libcom-err2", &["MIT-US-export"], &[]),
+        ("libext2fs2", &["MIT-US-export"], &[]),
+        ("libss2", &["MIT-US-export"], &[]),
+        ("logsave", &["MIT-US-export"], &[]),
+        ("libffi8", &["LGPL-2.1+"], &[]),
+        ("libgnutls30", &[], &["CC0", "The"]),
+        ("perl-base", &["CC0-1.0"], &["REGCOMP,"]),
+    ];
+    let report = common::syft_json(&syft, &reference);
+    for a in report["artifacts"].as_array().expect("artifacts") {
+        if a["type"] != "deb" {
+            continue;
+        }
+        let name = a["name"].as_str().unwrap_or_default();
+        let theirs: BTreeSet<String> = a["licenses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l["value"].as_str().map(str::to_owned))
+            .collect();
+        let ours: BTreeSet<String> = licences(name).into_iter().collect();
+        let (only_ours, only_theirs) = differ
+            .iter()
+            .find(|d| d.0 == name)
+            .map_or((&[][..], &[][..]), |d| (d.1, d.2));
+        let owned = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            ours.difference(&theirs).cloned().collect::<BTreeSet<_>>(),
+            owned(only_ours),
+            "{name}: plinth only"
+        );
+        assert_eq!(
+            theirs.difference(&ours).cloned().collect::<BTreeSet<_>>(),
+            owned(only_theirs),
+            "{name}: Syft only"
+        );
+    }
+}

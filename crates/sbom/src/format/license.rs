@@ -5,6 +5,9 @@
 //! (`Apache 2.0`). CycloneDX and SPDX both reject an invalid identifier, so each licence is
 //! parsed strictly against the SPDX licence list; what does not parse becomes a named
 //! licence (CycloneDX) or a `LicenseRef-` (SPDX) carrying the original text, never a guess.
+//! Debian's DEP-5 short names are the one spelling translated: `GPL-2+`, `LGPL-2.1` and
+//! `BSD-3-clause` name SPDX licences by a rule DEP-5 itself states (`+` is "or later", a bare
+//! version is that version only, case aside the names are SPDX's).
 
 use std::collections::BTreeMap;
 
@@ -24,6 +27,9 @@ pub fn classify(text: &str) -> License {
     let text = text.trim();
     // One exact identifier of the SPDX list: what CycloneDX's `license.id` (an enum of that
     // list) accepts. `license_id` forgives a trailing `+`, so the name must match exactly.
+    if let Some(id) = dep5_short_name(text) {
+        return License::Id(id);
+    }
     if spdx::license_id(text).is_some_and(|id| id.name == text) {
         return License::Id(text.to_owned());
     }
@@ -31,6 +37,40 @@ pub fn classify(text: &str) -> License {
         Ok(_) => License::Expression(text.to_owned()),
         Err(_) => License::Text(text.to_owned()),
     }
+}
+
+/// The SPDX identifier a DEP-5 short name stands for: `GPL-3+` → `GPL-3.0-or-later`,
+/// `LGPL-2` → `LGPL-2.0-only`, `BSD-3-clause` → `BSD-3-Clause`.
+fn dep5_short_name(text: &str) -> Option<String> {
+    let id = gnu_id(text).or_else(|| {
+        let (name, _, _) = spdx::identifiers::LICENSES
+            .iter()
+            .find(|(name, _, _)| name.eq_ignore_ascii_case(text))?;
+        Some((*name).to_owned())
+    })?;
+    spdx::license_id(&id)
+        .filter(|l| l.name == id)
+        .map(|l| l.name.to_owned())
+}
+
+/// `GPL-2+` → `GPL-2.0-or-later`, `LGPL-2.1` → `LGPL-2.1-only` (not yet checked against the
+/// list).
+fn gnu_id(text: &str) -> Option<String> {
+    let (family, version) = text.split_once('-')?;
+    if !["GPL", "LGPL", "AGPL", "GFDL"].contains(&family) {
+        return None;
+    }
+    let (version, suffix) = match version.strip_suffix('+') {
+        Some(v) => (v, "or-later"),
+        None => (version, "only"),
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    let numeric = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() > 2 || !parts.iter().all(numeric) {
+        return None;
+    }
+    let minor = parts.get(1).copied().unwrap_or("0");
+    Some(format!("{family}-{}.{minor}-{suffix}", parts[0]))
 }
 
 /// `LicenseRef-` identifiers for free-text licences within one SPDX document: the same text
@@ -115,11 +155,42 @@ mod tests {
             classify("(MIT OR Apache-2.0) AND Zlib"),
             License::Expression("(MIT OR Apache-2.0) AND Zlib".into())
         );
-        // Deprecated GPL `+` forms are refused by the strict parser: kept as text.
-        assert_eq!(classify("GPL-2.0+"), License::Text("GPL-2.0+".into()));
+        // Fedora's spellings are not SPDX's: kept as text.
         assert_eq!(classify("GPLv2+"), License::Text("GPLv2+".into()));
         assert_eq!(classify("Apache 2.0"), License::Text("Apache 2.0".into()));
         assert_eq!(classify("BSD and MIT"), License::Text("BSD and MIT".into()));
+    }
+
+    #[test]
+    fn debian_short_names_are_spdx_ids() {
+        for (dep5, id) in [
+            ("GPL-2", "GPL-2.0-only"),
+            ("GPL-2+", "GPL-2.0-or-later"),
+            ("GPL-3+", "GPL-3.0-or-later"),
+            ("GPL-2.0+", "GPL-2.0-or-later"),
+            ("LGPL-2", "LGPL-2.0-only"),
+            ("LGPL-2.1", "LGPL-2.1-only"),
+            ("LGPL-2.1+", "LGPL-2.1-or-later"),
+            ("AGPL-3", "AGPL-3.0-only"),
+            ("GFDL-1.3", "GFDL-1.3-only"),
+            ("GFDL-1.2+", "GFDL-1.2-or-later"),
+            ("BSD-3-clause", "BSD-3-Clause"),
+            ("BSD-4-clause-UC", "BSD-4-Clause-UC"),
+            ("Apache-2.0", "Apache-2.0"),
+        ] {
+            assert_eq!(classify(dep5), License::Id(id.into()), "{dep5}");
+        }
+        // Neither a GNU version nor an SPDX name in another case: text.
+        for text in [
+            "GPL-2.x",
+            "GPL-",
+            "GFDL-NIV-1.3",
+            "public-domain",
+            "GPL-1.2.3",
+            "Expat",
+        ] {
+            assert_eq!(classify(text), License::Text(text.into()), "{text}");
+        }
     }
 
     #[test]
