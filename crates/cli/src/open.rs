@@ -26,7 +26,8 @@ pub struct ImageOpts {
     /// Read the registry password or token from standard input.
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
-    /// Allow plain HTTP to the registry (always allowed for localhost and 127.0.0.0/8).
+    /// Allow plain HTTP to the registry if it does not answer HTTPS (always allowed for
+    /// localhost and 127.0.0.0/8).
     #[arg(long)]
     pub insecure: bool,
     /// Also trust the CA certificates in this PEM file (repeatable; SSL_CERT_FILE is read too).

@@ -1,7 +1,8 @@
 //! Images through a real registry (Debian's docker-registry, started by
 //! ../shared/scripts/make-images.sh --registry PORT) read exactly like the OCI layouts they
 //! were pushed from: `plinth layers -f json` and `plinth files -f json` agree, the "image"
-//! name aside. Also `plinth pull` round trips and the registry's own error answers.
+//! name aside. Also `plinth pull` round trips, the registry's own error answers, and a
+//! registry serving TLS on this machine with a CA made by the test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -200,6 +201,7 @@ fn registry_images_read_like_their_layouts() {
 
     pull_round_trips(a);
     registry_errors(a);
+    registry_over_tls(&fix);
 }
 
 /// `plinth pull` to a tar and a directory reads back the same as the registry image.
@@ -318,4 +320,154 @@ fn registry_errors(addr: &str) {
         0,
         "no partial output"
     );
+}
+
+/// Runs a tool the TLS test needs; `None` (with the skip line) when it is not installed.
+fn run(tool: &str, args: &[&str], dir: &Path) -> Option<()> {
+    match Command::new(tool).args(args).current_dir(dir).output() {
+        Ok(out) if out.status.success() => Some(()),
+        Ok(out) => panic!("{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => {
+            println!("skipped: {tool}: {e}");
+            None
+        }
+    }
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, written into `dir`.
+fn test_ca(dir: &Path) -> Option<()> {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let ca = [
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem"],
+    ];
+    run(
+        "openssl",
+        &[
+            ca.concat(),
+            vec!["-days", "2", "-subj", "/CN=plinth test CA"],
+        ]
+        .concat(),
+        dir,
+    )?;
+    let csr = [
+        &["req"][..],
+        &ec,
+        &["-keyout", "leaf.key", "-out", "leaf.csr"],
+    ];
+    run(
+        "openssl",
+        &[csr.concat(), vec!["-subj", "/CN=127.0.0.1"]].concat(),
+        dir,
+    )?;
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .ok()?;
+    let sign = "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem \
+                -days 2 -extfile ext.cnf";
+    run("openssl", &sign.split(' ').collect::<Vec<_>>(), dir)
+}
+
+/// A child process killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A registry on 127.0.0.1 serving the fixtures over TLS only, with a certificate from a CA
+/// made here: plinth speaks TLS to it although it is on this machine (HTTPS is tried before
+/// plain HTTP), trusts it through --ca-cert or SSL_CERT_FILE, and without them refuses it
+/// with one line naming the problem.
+/// (Run from the test above, which holds the plain registry whose storage this one serves.)
+fn registry_over_tls(fix: &Path) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    if test_ca(d).is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let config = format!(
+        "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\n\
+         storage: {{filesystem: {{rootdirectory: \"{}\"}}}}\n\
+         http: {{addr: \"127.0.0.1:{port}\", secret: tls-test, tls: {{certificate: \"{}\", key: \"{}\"}}}}\n",
+        fix.join("registry/data").display(),
+        d.join("leaf.pem").display(),
+        d.join("leaf.key").display(),
+    );
+    std::fs::write(d.join("config.yml"), config).unwrap();
+    let child = match Command::new("docker-registry")
+        .args(["serve", "config.yml"])
+        .current_dir(d)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(c) => Child(c),
+        Err(e) => {
+            println!("skipped: docker-registry: {e}");
+            return;
+        }
+    };
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "the TLS registry did not start");
+
+    let remote = format!("127.0.0.1:{port}/fixtures/alpine-3.20");
+    let ca = d.join("ca.pem");
+    let local = json(&[
+        "layers",
+        &format!("oci-dir:{}/oci-alpine-3.20", fix.display()),
+        "-f",
+        "json",
+    ]);
+    let trusted = json(&[
+        "layers",
+        &remote,
+        "-f",
+        "json",
+        "--ca-cert",
+        ca.to_str().unwrap(),
+    ]);
+    assert_eq!(trusted, local);
+
+    let out = plinth(&["layers", &remote]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "plinth: {remote}:latest: TLS with 127.0.0.1:{port} failed: invalid peer certificate: UnknownIssuer (see --ca-cert)\n"
+        )
+    );
+    assert!(out.stdout.is_empty(), "no partial output");
+
+    let out = Command::cargo_bin("plinth")
+        .expect("plinth binary")
+        .args(["layers", &remote, "-f", "json"])
+        .env("SSL_CERT_FILE", &ca)
+        .output()
+        .expect("run plinth");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(child);
 }

@@ -49,8 +49,6 @@ pub struct Get<'a> {
 impl Client {
     pub fn new(image: &ImageRef, opts: &Options) -> Result<Client> {
         let reference = image.to_string();
-        let plain = opts.insecure || image.is_loopback();
-        let scheme = if plain { "http" } else { "https" };
         let tls = tls_config(&reference, opts)?;
         let agent = |proxy: Option<ureq::Proxy>| -> Agent {
             Agent::config_builder()
@@ -67,6 +65,18 @@ impl Client {
                 .build()
                 .into()
         };
+        let (direct, proxied) = (agent(None), agent(ureq::Proxy::try_from_env()));
+        // Plain HTTP is allowed to this machine and with --insecure; as Docker does, HTTPS is
+        // still tried first there, so a local registry serving TLS is spoken to over TLS.
+        let host = image.api_host();
+        let may_be_plain = opts.insecure || image.is_loopback();
+        let via = if is_loopback_host(host) {
+            &direct
+        } else {
+            &proxied
+        };
+        let plain = may_be_plain && !speaks_tls(via, host);
+        let scheme = if plain { "http" } else { "https" };
         let credentials = match &opts.credentials {
             Some(c) => Some(c.clone()),
             None => crate::credentials::from_docker_config(&image.registry)?,
@@ -77,8 +87,8 @@ impl Client {
             image.registry
         ));
         Ok(Client {
-            direct: agent(None),
-            proxied: agent(ureq::Proxy::try_from_env()),
+            direct,
+            proxied,
             base: format!("{scheme}://{}", image.api_host()),
             authority: image.api_host().to_string(),
             repository: image.repository.clone(),
@@ -333,6 +343,9 @@ impl Client {
             ureq::Error::HostNotFound => Fault::fatal(self.network(format!("unknown host {host}"))),
             ureq::Error::Timeout(_) => Fault::retry(self.network(stalled())),
             ureq::Error::Io(io) => match io.kind() {
+                _ if tls_error(&io).is_some() => Fault::fatal(
+                    self.network(format!("TLS with {host} failed: {io} (see --ca-cert)")),
+                ),
                 K::ConnectionRefused => {
                     Fault::fatal(self.network(format!("connection refused by {host}")))
                 }
@@ -496,6 +509,32 @@ fn query_escape(s: &str) -> String {
 }
 
 /// Mozilla's roots, or, with extra CA files, the system bundle plus those files.
+/// Whether `host` answers HTTPS: it completes a TLS handshake, or it presents a certificate
+/// that is not trusted (a TLS server all the same: the error is worth reporting, falling back
+/// to plain HTTP is not). A server speaking plain HTTP fails the handshake, or says nothing.
+fn speaks_tls(agent: &Agent, host: &str) -> bool {
+    // A plain HTTP server may sit waiting for the end of a request line that a TLS hello
+    // never sends: give up on the probe well before the real requests would.
+    const PROBE: Duration = Duration::from_secs(2);
+    let probe = agent
+        .get(format!("https://{host}/v2/"))
+        .config()
+        .timeout_global(Some(PROBE))
+        .build();
+    match probe.call() {
+        Ok(_) => true,
+        Err(ureq::Error::Io(e)) => {
+            matches!(tls_error(&e), Some(rustls::Error::InvalidCertificate(_)))
+        }
+        Err(_) => false,
+    }
+}
+
+/// The TLS failure an I/O error carries (rustls reports handshake failures that way).
+fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
 fn tls_config(reference: &str, opts: &Options) -> Result<ureq::tls::TlsConfig> {
     let mut files = opts.ca_certs.clone();
     if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
