@@ -1,7 +1,7 @@
 //! Facts on real fixture images (skipped when absent) and on synthetic images written here:
 //! static and dynamic entrypoints, scripts, broken symlinks, unreadable ELF, no entrypoint.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use plinth_advise::advice::{self, Candidate};
 use plinth_advise::dockerfile::Dockerfile;
@@ -9,22 +9,10 @@ use plinth_advise::eol::EolTable;
 use plinth_advise::{Gathered, Options, diff, gather, gather_all};
 use plinth_image::Digest;
 use plinth_image::reference::Reference;
+use plinth_testdata::fixture;
 use serde_json::{Value, json};
 
 const TODAY: (i32, u32, u32) = (2026, 11, 27);
-
-fn fixture(name: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
-    let p = root.join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        println!("skipped: no fixture image {}", p.display());
-        None
-    }
-}
 
 fn gather_path(p: &Path) -> Gathered {
     let r = format!("oci-dir:{}", p.display());
@@ -631,12 +619,7 @@ fn scripts_name_their_interpreter() {
 /// A database of the real Alpine secdb records (v3.9 and v3.20), or `None` when
 /// ../shared is absent.
 fn alpine_db(dir: &Path) -> Option<plinth_vulndb::VulnDb> {
-    let secdb = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/vulndata/alpine-secdb");
-    if !secdb.is_dir() {
-        println!("skipped: no ../shared/fixtures/vulndata");
-        return None;
-    }
+    let secdb = plinth_testdata::vulndata()?.join("alpine-secdb");
     let db_path = dir.join("vuln.redb");
     plinth_vulndb::import(&db_path, &[secdb]).unwrap();
     Some(plinth_vulndb::VulnDb::open(&db_path).unwrap())

@@ -2,7 +2,7 @@
 //! the fixture images (skipped when absent), advice on a synthetic image with a Dockerfile,
 //! and bad input (missing image, bad EOL file, missing database) with its exit code.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use plinth_image::Digest;
@@ -16,16 +16,7 @@ fn plinth(cache: &Path) -> Command {
 }
 
 fn fixture(name: &str) -> Option<String> {
-    let root = std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
-    let p = root.join(name);
-    if p.exists() {
-        Some(format!("oci-dir:{}", p.display()))
-    } else {
-        println!("skipped: no fixture image {}", p.display());
-        None
-    }
+    plinth_testdata::fixture(name).map(|p| format!("oci-dir:{}", p.display()))
 }
 
 fn json_out(cmd: &mut Command) -> Value {

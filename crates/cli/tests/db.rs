@@ -3,19 +3,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-
-fn vulndata() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/vulndata");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: {} not found", dir.display());
-        None
-    }
-}
+use plinth_testdata::vulndata;
 
 fn plinth() -> Command {
     let mut cmd = Command::cargo_bin("plinth").unwrap();

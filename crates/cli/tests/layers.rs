@@ -1,26 +1,12 @@
 //! `plinth layers` and `plinth files` through the binary: outputs, --ci gates, exit codes.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
+use plinth_testdata::fixtures;
 
 fn plinth() -> Command {
     Command::cargo_bin("plinth").unwrap()
-}
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("PLINTH_FIXTURES")
-        .map_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"), PathBuf::from);
-    if dir.join("MANIFEST.txt").is_file() {
-        Some(dir)
-    } else {
-        println!(
-            "skipped: no images from make-images.sh in {}",
-            dir.display()
-        );
-        None
-    }
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {

@@ -4,10 +4,11 @@
 //! name aside. Also `plinth pull` round trips, the registry's own error answers, and a
 //! registry serving TLS on this machine with a CA made by the test.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
+use plinth_testdata::fixtures;
 use serde_json::Value;
 
 const TAGS: [&str; 8] = [
@@ -20,20 +21,6 @@ const TAGS: [&str; 8] = [
     "rpm-mariner",
     "edge-cases",
 ];
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("PLINTH_FIXTURES")
-        .map_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"), PathBuf::from);
-    if dir.join("MANIFEST.txt").is_file() {
-        Some(dir)
-    } else {
-        println!(
-            "skipped: no images from make-images.sh in {}",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// A registry for the test: one we started (stopped by its PID when dropped), or one
 /// already serving these fixtures (left running).

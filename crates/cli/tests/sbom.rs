@@ -2,29 +2,17 @@
 //! output under SOURCE_DATE_EPOCH, a synthetic image with a broken package database, and
 //! `dir:/` against the machine's own dpkg.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use plinth_image::Digest;
+use plinth_testdata::fixture;
 use serde_json::Value;
 
 fn plinth() -> Command {
     let mut cmd = Command::cargo_bin("plinth").unwrap();
     cmd.env("SOURCE_DATE_EPOCH", "1700000000");
     cmd
-}
-
-fn fixture(name: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
-    let p = root.join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        println!("skipped: no fixture image {}", p.display());
-        None
-    }
 }
 
 /// A ustar archive of regular files (header, data padded to 512, two zero blocks).

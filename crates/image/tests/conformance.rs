@@ -9,6 +9,7 @@ use plinth_image::reference::Reference;
 use plinth_image::report;
 use plinth_image::spec::Platform;
 use plinth_image::{Image, NoFiles};
+use plinth_testdata::fixtures;
 
 const IMAGES: [&str; 8] = [
     "debian-bookworm",
@@ -20,20 +21,6 @@ const IMAGES: [&str; 8] = [
     "rpm-mariner",
     "edge-cases",
 ];
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("PLINTH_FIXTURES")
-        .map_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"), PathBuf::from);
-    if dir.join("MANIFEST.txt").is_file() {
-        Some(dir)
-    } else {
-        println!(
-            "skipped: no images from make-images.sh in {}",
-            dir.display()
-        );
-        None
-    }
-}
 
 fn open(reference: &str) -> Image {
     Reference::parse(reference)

@@ -1,11 +1,12 @@
 //! Layers shared by the images of one run are walked once: on synthetic images written here,
 //! and on the fixture images built on the same Debian base (skipped when absent).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use plinth_image::reference::Reference;
 use plinth_image::{Digest, Error, Image, NoFiles, SharedLayers};
+use plinth_testdata::fixture;
 
 mod common;
 
@@ -98,19 +99,6 @@ fn a_layer_repeated_in_one_image_is_walked_once() {
         .walk_shared(&NoFiles, &SharedLayers::new([&image]))
         .unwrap();
     assert!(Arc::ptr_eq(&layers[0], &layers[1]));
-}
-
-fn fixture(name: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
-    let p = root.join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        println!("skipped: no fixture image {}", p.display());
-        None
-    }
 }
 
 #[test]

@@ -1,21 +1,12 @@
 //! Conformance: the real feed samples in ../shared/fixtures/vulndata, imported and looked up.
 
+use plinth_testdata::vulndata;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plinth_vulndb::{
     Event, RangeKind, Rating, SeverityKind, Status, VulnDb, group_by_alias, import,
 };
-
-fn vulndata() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/vulndata");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: {} not found", dir.display());
-        None
-    }
-}
 
 fn imported(inputs: &[PathBuf]) -> (tempfile::TempDir, VulnDb) {
     let dir = tempfile::tempdir().unwrap();

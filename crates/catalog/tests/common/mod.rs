@@ -8,23 +8,12 @@ use std::path::{Path, PathBuf};
 
 use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Package, Warning};
 
-/// `../shared` beside the repo, if present.
-pub fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: no shared data at {}", p.display());
-        None
-    }
-}
+#[allow(unused_imports)] // each test binary uses its own part
+pub use plinth_testdata::shared;
 
 /// An image directory built by make-images.sh, e.g. `oci-debian-app`.
 pub fn fixture_image(name: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
-    let p = root.join(name);
+    let p = plinth_testdata::fixtures_dir().join(name);
     if p.join("index.json").is_file() {
         Some(p)
     } else {

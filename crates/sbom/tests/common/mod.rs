@@ -10,23 +10,8 @@ use plinth_image::Digest;
 use plinth_image::reference::Reference;
 use plinth_sbom::Inventory;
 
-/// The directory make-images.sh filled: `PLINTH_FIXTURES` or /var/tmp/plinth-fixtures.
-pub fn fixtures() -> PathBuf {
-    std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"))
-}
-
-/// A fixture image file or directory by name, or `None` (with the skip line printed).
-pub fn fixture(name: &str) -> Option<PathBuf> {
-    let p = fixtures().join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        println!("skipped: no fixture image {}", p.display());
-        None
-    }
-}
+#[allow(unused_imports)] // each test binary uses its own part
+pub use plinth_testdata::{fixture, fixtures_dir as fixtures};
 
 /// Opens a reference and takes its inventory.
 pub fn inventory_of(reference: &str) -> Inventory {

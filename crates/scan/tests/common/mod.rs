@@ -7,24 +7,8 @@ use std::path::{Path, PathBuf};
 use plinth_sbom::Inventory;
 use plinth_vulndb::VulnDb;
 
-/// `../shared` beside the repository, when present.
-pub fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    p.is_dir().then_some(p)
-}
-
-pub fn vulndata() -> Option<PathBuf> {
-    let p = shared()?.join("fixtures/vulndata");
-    p.is_dir().then_some(p)
-}
-
-/// The images built by make-images.sh.
-pub fn fixtures() -> Option<PathBuf> {
-    let p = std::env::var_os("PLINTH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-fixtures"));
-    p.is_dir().then_some(p)
-}
+#[allow(unused_imports)] // each test binary uses its own part
+pub use plinth_testdata::{fixtures, vulndata};
 
 /// Builds a database from advisory files into a fresh temporary directory.
 pub fn db_from(inputs: &[PathBuf]) -> (tempfile::TempDir, VulnDb) {
