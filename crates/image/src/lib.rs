@@ -5,9 +5,11 @@
 //! layers, whichever source the bytes come from. [`Image::walk`] streams every layer once,
 //! in parallel, verifying each blob's digest and each layer's diff_id as bytes pass, and
 //! returns [`LayerFacts`]: every entry's metadata plus whatever a [`Collector`] chose to
-//! keep of the files it asked for. [`merge`] applies whiteouts the way container runtimes do
-//! to give the final filesystem and each layer's changes; [`report`] derives the layer
-//! report (sizes, history, dive's efficiency and wasted bytes, reclaimable bytes).
+//! keep of the files it asked for; [`Image::walk_shared`] does the same for a run of several
+//! images, walking the layers they share once ([`SharedLayers`]). [`merge`] applies whiteouts
+//! the way container runtimes do to give the final filesystem and each layer's changes;
+//! [`report`] derives the layer report (sizes, history, dive's efficiency and wasted bytes,
+//! reclaimable bytes).
 //!
 //! It does not talk to registries (the `plinth-registry` crate implements [`Source`] for
 //! them), know about packages, or write anything to disk.
