@@ -160,7 +160,10 @@ pub fn copyright_licenses(data: &[u8]) -> Vec<String> {
 /// rather than words mistaken for licences.
 fn license_names(value: &str) -> Vec<String> {
     let mut names = Vec::new();
-    let mut tokens = value.split_whitespace().map(|t| t.trim_end_matches(','));
+    let mut tokens = value
+        .split_whitespace()
+        .map(|t| t.trim_end_matches(','))
+        .filter(|t| !t.is_empty());
     let mut want_name = true;
     while let Some(token) = tokens.next() {
         let operator = matches!(token.to_ascii_lowercase().as_str(), "or" | "and" | "and/or");
@@ -277,5 +280,9 @@ License: The main library is licensed under GNU Lesser\nLicense: none\n\
         );
         assert!(copyright_licenses(b"").is_empty());
         assert!(copyright_licenses(b"License: GPL with").is_empty());
+        assert_eq!(
+            copyright_licenses(b"License: MIT , and Zlib"),
+            ["MIT", "Zlib"]
+        );
     }
 }

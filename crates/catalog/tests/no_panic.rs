@@ -179,3 +179,48 @@ fn bdb_metadata_claims_pages_beyond_the_file() {
     .unwrap_err();
     assert!(err.contains("BerkeleyDB"), "{err}");
 }
+
+/// Debian copyright files: random text shaped like DEP-5 (field names, operators, pointers to
+/// common-licenses, multi-byte characters) and random bytes give names, never a panic, and
+/// every name is a single non-empty word.
+#[test]
+fn copyright_files_never_panic() {
+    let word = prop::sample::select(vec![
+        "License:",
+        "license:",
+        "GPL-2+",
+        "or",
+        "and",
+        "and/or",
+        "with",
+        "exception",
+        ",",
+        "\n",
+        " ",
+        "\t",
+        "/usr/share/common-licenses/",
+        "GPL-2.",
+        "é",
+        "…",
+        "none",
+        "Files:",
+        ":",
+    ]);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
+    runner
+        .run(
+            &(
+                proptest::collection::vec(word, 0..64),
+                proptest::collection::vec(any::<u8>(), 0..512),
+            ),
+            |(words, bytes)| {
+                for data in [words.concat().into_bytes(), bytes] {
+                    for name in plinth_catalog::copyright_licenses(&data) {
+                        assert!(!name.is_empty() && !name.contains(char::is_whitespace));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}

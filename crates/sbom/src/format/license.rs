@@ -193,6 +193,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text classifies without a panic, and an `Id` is always an exact SPDX id.
+        #[test]
+        fn any_text_classifies(text in "(GPL|LGPL|GFDL|BSD|MIT|[-.+0-9a-zA-Z ]){0,6}|\\PC{0,12}") {
+            if let License::Id(id) = classify(&text) {
+                proptest::prop_assert!(spdx::license_id(&id).is_some_and(|l| l.name == id));
+            }
+        }
+    }
+
     #[test]
     fn references_are_stable_and_distinct() {
         let mut refs = Refs::default();
