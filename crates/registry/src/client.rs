@@ -196,6 +196,14 @@ impl Client {
         let scope = scope
             .clone()
             .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        if let Some(refresh) = self
+            .auth
+            .credentials
+            .as_ref()
+            .and_then(|c| c.refresh_token())
+        {
+            return self.exchange(challenge, realm, service.as_deref(), &scope, refresh);
+        }
         let mut url = realm.clone();
         let mut sep = if realm.contains('?') { '&' } else { '?' };
         for (k, v) in [
@@ -218,7 +226,7 @@ impl Client {
             accept: Some("application/json"),
             range_from: None,
         };
-        let mut resp = self
+        let resp = self
             .send_to(&url, &get, basic.as_deref(), true)
             .map_err(|f| f.error)?;
         match resp.status().as_u16() {
@@ -234,6 +242,65 @@ impl Client {
                 return Err(self.network(format!("token service {realm} answered {status}")));
             }
         }
+        self.take_token(resp, challenge, realm, &scope)
+    }
+
+    /// Exchanges an identity token (an OAuth2 refresh token) for an access token: a form POST
+    /// to the challenge's realm, as Docker does for `identitytoken` logins.
+    fn exchange(
+        &self,
+        challenge: &Challenge,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+        refresh: &str,
+    ) -> Result<()> {
+        if !self.allowed(realm) {
+            return Err(self.network(format!(
+                "token service {realm} is not HTTPS (use --insecure to allow)"
+            )));
+        }
+        let mut form = format!(
+            "grant_type=refresh_token&client_id=plinth&scope={}&refresh_token={}",
+            query_escape(scope),
+            query_escape(refresh)
+        );
+        if let Some(service) = service {
+            form.push_str(&format!("&service={}", query_escape(service)));
+        }
+        let host = authority_of(realm);
+        let agent = if is_loopback_host(host) {
+            &self.direct
+        } else {
+            &self.proxied
+        };
+        let resp = agent
+            .post(realm)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(form)
+            .map_err(|e| self.transport_fault(host, e).error)?;
+        debug::log(format_args!(
+            "POST {realm} (refresh token) → {}",
+            resp.status()
+        ));
+        match resp.status().as_u16() {
+            200 => self.take_token(resp, challenge, realm, scope),
+            status @ (400 | 401 | 403) => Err(self.network(format!(
+                "the registry's token service rejected the identity token for {} ({status}); log in again",
+                self.authority
+            ))),
+            status => Err(self.network(format!("token service {realm} answered {status}"))),
+        }
+    }
+
+    /// Reads a token service's 200 answer and makes its token the current one.
+    fn take_token(
+        &self,
+        mut resp: Response<Body>,
+        challenge: &Challenge,
+        realm: &str,
+        scope: &str,
+    ) -> Result<()> {
         let mut bytes = Vec::new();
         resp.body_mut()
             .as_reader()

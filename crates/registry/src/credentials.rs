@@ -19,12 +19,26 @@ pub struct Credentials {
     password: String,
 }
 
+/// The username credential helpers and Docker give an identity token (an OAuth2 refresh
+/// token, as `az acr login` leaves one): the secret is then the token.
+const IDENTITY_TOKEN: &str = "<token>";
+
 impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
         Credentials {
             username: username.into(),
             password: password.into(),
         }
+    }
+
+    /// An identity token: exchanged at the registry's token service for access tokens.
+    pub fn identity_token(token: impl Into<String>) -> Self {
+        Credentials::new(IDENTITY_TOKEN, token)
+    }
+
+    /// The OAuth2 refresh token, when these credentials are an identity token.
+    pub fn refresh_token(&self) -> Option<&str> {
+        (self.username == IDENTITY_TOKEN).then_some(self.password.as_str())
     }
 
     pub fn password(&self) -> &str {
@@ -69,6 +83,8 @@ struct AuthEntry {
     username: Option<String>,
     #[serde(default)]
     password: Option<String>,
+    #[serde(default)]
+    identitytoken: Option<String>,
 }
 
 /// What a credential helper prints for `get`.
@@ -141,6 +157,9 @@ fn same_server(key: &str, registry: &str) -> bool {
 }
 
 fn decode_entry(entry: &AuthEntry) -> Option<Credentials> {
+    if let Some(token) = entry.identitytoken.as_deref().filter(|t| !t.is_empty()) {
+        return Some(Credentials::identity_token(token));
+    }
     if let (Some(u), Some(p)) = (&entry.username, &entry.password) {
         return Some(Credentials::new(u, p));
     }
@@ -150,8 +169,8 @@ fn decode_entry(entry: &AuthEntry) -> Option<Credentials> {
     Some(Credentials::new(user, pass))
 }
 
-/// Runs `docker-credential-NAME get` with the server on stdin. Helpers that are missing,
-/// fail, or return an identity token (`<token>`, which needs an OAuth refresh flow) give `None`.
+/// Runs `docker-credential-NAME get` with the server on stdin. Helpers that are missing or
+/// fail give `None`; a `<token>` username means the secret is an identity token.
 fn run_helper(name: &str, server: &str) -> Option<Credentials> {
     let program = format!("docker-credential-{name}");
     let mut child = Command::new(&program)
@@ -171,7 +190,7 @@ fn run_helper(name: &str, server: &str) -> Option<Credentials> {
         return None;
     }
     let reply: HelperReply = serde_json::from_slice(&out.stdout).ok()?;
-    if reply.username == "<token>" || reply.secret.is_empty() {
+    if reply.secret.is_empty() {
         return None;
     }
     Some(Credentials::new(reply.username, reply.secret))
@@ -198,6 +217,27 @@ mod tests {
         let local = lookup(&config, "localhost:5000").unwrap().unwrap();
         assert_eq!(local.password(), "pass:with:colons");
         assert_eq!(lookup(&config, "quay.io").unwrap(), None);
+    }
+
+    #[test]
+    fn identity_tokens_from_docker_config() {
+        // What `az acr login` writes: a placeholder user in `auth` and the refresh token.
+        let config: DockerConfig = serde_json::from_str(
+            r#"{"auths": {"x.azurecr.io": {
+                "auth": "MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==",
+                "identitytoken": "eyJhbGciOi.refresh"
+            }, "plain.io": {"auth": "dTpw", "identitytoken": ""}}}"#,
+        )
+        .unwrap();
+        let acr = lookup(&config, "x.azurecr.io").unwrap().unwrap();
+        assert_eq!(acr.refresh_token(), Some("eyJhbGciOi.refresh"));
+        let plain = lookup(&config, "plain.io").unwrap().unwrap();
+        assert_eq!(
+            (plain.username.as_str(), plain.refresh_token()),
+            ("u", None)
+        );
+        // A credential helper's `<token>` username means the same.
+        assert_eq!(Credentials::new("<token>", "t").refresh_token(), Some("t"));
     }
 
     #[test]

@@ -475,3 +475,66 @@ fn pull_writes_a_layout_or_nothing() {
         "only the good outputs, no temp files: {left:?}"
     );
 }
+
+/// A registry whose token service takes only an OAuth2 refresh token (an identity token, as
+/// `az acr login` leaves in Docker's config): the client POSTs it as a form and uses the
+/// access token it gets; a refused identity token is one line asking to log in again.
+#[test]
+fn identity_tokens_are_exchanged_for_access_tokens() {
+    let serve = |accepted: &'static str| {
+        let img = TestImage::new();
+        Fake::start(move |req| {
+            if req.path == "/oauth2/token" {
+                let form = String::from_utf8_lossy(&req.body).into_owned();
+                let field = |k: &str| {
+                    form.split('&')
+                        .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                        .map(str::to_owned)
+                };
+                assert_eq!(req.method, "POST");
+                assert_eq!(
+                    req.header("content-type"),
+                    Some("application/x-www-form-urlencoded")
+                );
+                assert_eq!(field("grant_type").as_deref(), Some("refresh_token"));
+                assert_eq!(field("service").as_deref(), Some("fake"));
+                assert_eq!(field("scope").as_deref(), Some("repository:test/img:pull"));
+                assert!(
+                    req.header("authorization").is_none(),
+                    "no basic credentials"
+                );
+                return if field("refresh_token").as_deref() == Some(accepted) {
+                    Reply::json(200, r#"{"access_token":"acc1","expires_in":300}"#)
+                } else {
+                    Reply::json(401, r#"{"error":"invalid_grant"}"#)
+                };
+            }
+            if req.header("authorization") != Some("Bearer acc1") {
+                let realm = format!("http://{}/oauth2/token", req.header("host").unwrap_or(""));
+                return Reply::status(401).with(
+                    "WWW-Authenticate",
+                    &format!(r#"Bearer realm="{realm}",service="fake""#),
+                );
+            }
+            img.answer(req).unwrap_or(Reply::status(404))
+        })
+    };
+    let with = |token: &str| Options {
+        credentials: Some(Credentials::identity_token(token)),
+        ..opts()
+    };
+
+    let fake = serve("refresh-1");
+    expect_files(read(&fake, &with("refresh-1")).unwrap());
+
+    let fake = serve("refresh-1");
+    let err = read(&fake, &with("expired")).unwrap_err();
+    assert!(matches!(err, Error::Network { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}/test/img:latest: the registry's token service rejected the identity token for {} (401); log in again",
+            fake.addr, fake.addr
+        )
+    );
+}

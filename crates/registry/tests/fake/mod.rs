@@ -16,9 +16,12 @@ use plinth_image::Digest;
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Request {
+    pub method: String,
     pub path: String,
     /// Header names lowercased.
     pub headers: BTreeMap<String, String>,
+    /// The body, when a `Content-Length` announced one.
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -128,7 +131,7 @@ fn serve(conn: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>, stop: &A
         let _ = conn.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
         log.lock().unwrap().push(Request {
             path: format!("CONNECT {target}"),
-            headers: req.headers.clone(),
+            ..req.clone()
         });
         let Some(inner) = read_request(&mut reader) else {
             return;
@@ -170,7 +173,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
         return None;
     }
     let mut words = line.split_whitespace();
-    let method = words.next().unwrap_or("");
+    let method = words.next().unwrap_or("").to_string();
     let target = words.next().unwrap_or("").to_string();
     let path = if method == "CONNECT" {
         format!("CONNECT {target}")
@@ -187,7 +190,18 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
-    Some(Request { path, headers })
+    let length = headers
+        .get("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length.min(1 << 20)];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
 fn head(status: u16, headers: &[(String, String)], len: usize) -> Vec<u8> {
