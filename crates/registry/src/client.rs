@@ -138,8 +138,8 @@ impl Client {
                 return Ok(resp);
             }
             if (status == 429 || (500..600).contains(&status)) && attempt < self.retries {
-                let retry_after =
-                    header(&resp, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+                let retry_after = header(&resp, "retry-after")
+                    .and_then(|v| retry_after(&v, std::time::SystemTime::now()));
                 if retry_after.is_some_and(|s| s > MAX_RETRY_AFTER) {
                     return Ok(resp);
                 }
@@ -464,6 +464,7 @@ impl Client {
             ),
             429 => {
                 let after = header(resp, "retry-after")
+                    .and_then(|v| retry_after(&v, std::time::SystemTime::now()))
                     .map_or(String::new(), |s| format!("; retry after {s}s"));
                 format!("rate limited by {host} (429 Too Many Requests){after}")
             }
@@ -638,6 +639,63 @@ fn tls_config(reference: &str, opts: &Options) -> Result<ureq::tls::TlsConfig> {
         .build())
 }
 
+/// Seconds to wait that a `Retry-After` value asks for: delta-seconds, or an HTTP date
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110's preferred form) counted from `now`. A date
+/// in the past means now; anything else is ignored.
+fn retry_after(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let at = http_date(value)?;
+    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(at.saturating_sub(now))
+}
+
+/// Seconds since the epoch of an IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn http_date(s: &str) -> Option<u64> {
+    let mut words = s.split_ascii_whitespace();
+    let (_weekday, day, month, year, time, zone) = (
+        words.next()?.strip_suffix(',')?,
+        words.next()?.parse::<u64>().ok()?,
+        words.next()?,
+        words.next()?.parse::<u64>().ok()?,
+        words.next()?,
+        words.next()?,
+    );
+    if zone != "GMT" || words.next().is_some() {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some()
+        || !(1..=31).contains(&day)
+        || year < 1970
+        || h > 23
+        || m > 59
+        || sec > 60
+    {
+        return None;
+    }
+    Some(days_since_epoch(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (year ≥ 1970), counting in 400-year
+/// eras that start on 1 March so the leap day falls at the end of each year.
+fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let year_of_era = y - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,5 +724,46 @@ mod tests {
             query_escape("repository:a/b:pull,push"),
             "repository:a/b:pull%2Cpush"
         );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(retry_after(" 120 ", now), Some(120));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(30));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(0));
+        assert_eq!(
+            retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now),
+            Some(0),
+            "past: now"
+        );
+        assert_eq!(
+            retry_after("Tue, 01 Mar 2000 00:00:00 GMT", now),
+            Some(951_868_800 - 784_111_777)
+        );
+        assert_eq!(http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            http_date("Thu, 29 Feb 2024 12:00:00 GMT"),
+            Some(1_709_208_000)
+        );
+        assert_eq!(
+            http_date("Fri, 27 Nov 2026 21:15:00 GMT"),
+            Some(1_795_814_100)
+        );
+        for bad in [
+            "",
+            "soon",
+            "-5",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+        ] {
+            assert_eq!(retry_after(bad, now), None, "{bad}");
+        }
     }
 }

@@ -218,6 +218,26 @@ fn rate_limits_and_server_errors_are_retried() {
         err.to_string().contains("rate limited") && err.to_string().contains("3600"),
         "{err}"
     );
+
+    // Retry-After as an HTTP date: one already past is retried at once, one far ahead is
+    // the error, in seconds.
+    let img = TestImage::new();
+    let calls = AtomicUsize::new(0);
+    let fake = Fake::start(move |req| {
+        if req.path.contains("/manifests/") && calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Reply::status(503).with("Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT");
+        }
+        img.answer(req).unwrap_or(Reply::status(404))
+    });
+    expect_files(read(&fake, &opts()).unwrap());
+    let fake =
+        Fake::start(|_| Reply::status(429).with("Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT"));
+    let err = read(&fake, &opts()).unwrap_err().to_string();
+    assert!(err.contains("rate limited") && err.contains("s"), "{err}");
+    assert!(
+        !err.contains("2100"),
+        "the date is turned into seconds: {err}"
+    );
 }
 
 #[test]
