@@ -1,10 +1,11 @@
 //! Choosing a base image: facts, comparison, diff and advice.
 //!
 //! [`facts::gather`] walks an image once (catalogers and the few files facts read, in the
-//! same pass; [`facts::gather_all`] walks the layers several images share once) and establishes what a base-image decision rests on: OS release and end of
-//! life, libc, shell, package manager, user, sizes, packages, vulnerability counts, what the
-//! entrypoint is (static or dynamic ELF with its libraries resolved inside the image, a
-//! script and its interpreter, a language runtime), build tools, native extensions, scratch
+//! same pass; [`facts::gather_all`] walks the layers several images share once) and
+//! establishes what a base-image decision rests on: OS release and end of life, libc, shell,
+//! package manager, user, sizes, packages, vulnerability counts, what the entrypoint is
+//! (static or dynamic ELF with its libraries resolved inside the image, a script and its
+//! interpreter, a language runtime), build tools, native extensions, scratch
 //! readiness. Each fact names the file or record that shows it, or says `unknown` and why.
 //!
 //! [`advice::advise`] applies the base-image decision tree to those facts; [`compare`]
