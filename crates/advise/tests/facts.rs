@@ -7,7 +7,6 @@ use plinth_advise::advice::{self, Candidate};
 use plinth_advise::dockerfile::Dockerfile;
 use plinth_advise::eol::EolTable;
 use plinth_advise::{Gathered, Options, diff, gather, gather_all};
-use plinth_image::Digest;
 use plinth_image::reference::Reference;
 use plinth_testdata::fixture;
 use serde_json::{Value, json};
@@ -393,37 +392,8 @@ fn layout(dir: &Path, items: &[Item], config: Value) {
         }
     }
     let layer = b.into_inner().unwrap();
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8], media: &str| -> Value {
-        let d = Digest::of(bytes);
-        std::fs::write(
-            blobs.join(d.to_string().trim_start_matches("sha256:")),
-            bytes,
-        )
-        .unwrap();
-        json!({"mediaType": media, "digest": d.to_string(), "size": bytes.len()})
-    };
-    let mut config = config;
-    config["architecture"] = json!("amd64");
-    config["os"] = json!("linux");
-    config["rootfs"] = json!({"type": "layers", "diff_ids": [Digest::of(&layer).to_string()]});
-    let cfg = put(
-        &serde_json::to_vec(&config).unwrap(),
-        "application/vnd.oci.image.config.v1+json",
-    );
-    let l = put(&layer, "application/vnd.oci.image.layer.v1.tar");
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": cfg, "layers": [l]});
-    let m = put(
-        &serde_json::to_vec(&manifest).unwrap(),
-        "application/vnd.oci.image.manifest.v1+json",
-    );
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [m]})).unwrap(),
-    )
-    .unwrap();
+    let id = plinth_testdata::sha256(&layer);
+    plinth_testdata::oci_layout(dir, &[layer], &[id], config);
 }
 
 /// The smallest ELF64 header `object` accepts: an executable with no program or section

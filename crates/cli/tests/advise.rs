@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use plinth_image::Digest;
 use serde_json::{Value, json};
 
 /// No default vulnerability database leaks in from the machine.
@@ -212,62 +211,10 @@ fn tiny_static_elf() -> Vec<u8> {
 }
 
 /// A ustar archive of regular files with modes.
-fn ustar(files: &[(&str, u32, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (path, mode, data) in files {
-        let mut h = [0u8; 512];
-        h[..path.len()].copy_from_slice(path.as_bytes());
-        h[100..107].copy_from_slice(format!("{mode:07o}").as_bytes());
-        h[108..115].copy_from_slice(b"0000000");
-        h[116..123].copy_from_slice(b"0000000");
-        h[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
-        h[136..147].copy_from_slice(b"00000000000");
-        h[156] = b'0';
-        h[257..263].copy_from_slice(b"ustar\0");
-        h[263..265].copy_from_slice(b"00");
-        h[148..156].copy_from_slice(b"        ");
-        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(data);
-        out.resize(out.len().next_multiple_of(512), 0);
-    }
-    out.resize(out.len() + 1024, 0);
-    out
-}
-
 fn write_layout(dir: &Path, files: &[(&str, u32, &[u8])], config: Value) {
-    let layer = ustar(files);
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8], media: &str| -> Value {
-        let d = Digest::of(bytes);
-        std::fs::write(
-            blobs.join(d.to_string().trim_start_matches("sha256:")),
-            bytes,
-        )
-        .unwrap();
-        json!({"mediaType": media, "digest": d.to_string(), "size": bytes.len()})
-    };
-    let mut config = config;
-    config["architecture"] = json!("amd64");
-    config["os"] = json!("linux");
-    config["rootfs"] = json!({"type": "layers", "diff_ids": [Digest::of(&layer).to_string()]});
-    let cfg = put(
-        &serde_json::to_vec(&config).unwrap(),
-        "application/vnd.oci.image.config.v1+json",
-    );
-    let l = put(&layer, "application/vnd.oci.image.layer.v1.tar");
-    let m = put(
-        &serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": cfg, "layers": [l]})).unwrap(),
-        "application/vnd.oci.image.manifest.v1+json",
-    );
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [m]})).unwrap(),
-    )
-    .unwrap();
+    let layer = plinth_testdata::ustar(files);
+    let id = plinth_testdata::sha256(&layer);
+    plinth_testdata::oci_layout(dir, &[layer], &[id], config);
 }
 
 #[test]

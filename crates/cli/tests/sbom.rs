@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use plinth_image::Digest;
 use plinth_testdata::fixture;
 use serde_json::Value;
 
@@ -15,63 +14,12 @@ fn plinth() -> Command {
     cmd
 }
 
-/// A ustar archive of regular files (header, data padded to 512, two zero blocks).
-fn ustar(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (path, data) in files {
-        let mut h = [0u8; 512];
-        h[..path.len()].copy_from_slice(path.as_bytes());
-        h[100..107].copy_from_slice(b"0000644");
-        h[108..115].copy_from_slice(b"0000000");
-        h[116..123].copy_from_slice(b"0000000");
-        h[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
-        h[136..147].copy_from_slice(b"00000000000");
-        h[156] = b'0';
-        h[257..263].copy_from_slice(b"ustar\0");
-        h[263..265].copy_from_slice(b"00");
-        h[148..156].copy_from_slice(b"        ");
-        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(data);
-        out.resize(out.len().next_multiple_of(512), 0);
-    }
-    out.resize(out.len() + 1024, 0);
-    out
-}
-
 /// An OCI layout directory holding one uncompressed layer with `files`.
 fn write_layout(dir: &Path, files: &[(&str, &[u8])]) {
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| -> Value {
-        let d = Digest::of(bytes);
-        std::fs::write(blobs.join(d.hex()), bytes).unwrap();
-        serde_json::json!({"digest": d.to_string(), "size": bytes.len()})
-    };
-    let layer = ustar(files);
-    let l = put(&layer);
-    let config = serde_json::json!({
-        "architecture": "amd64", "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [l["digest"]]},
-    });
-    let c = put(config.to_string().as_bytes());
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": c["digest"], "size": c["size"]},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": l["digest"], "size": l["size"]}],
-    });
-    let m = put(manifest.to_string().as_bytes());
-    let index = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "digest": m["digest"], "size": m["size"]}],
-    });
-    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let files: Vec<(&str, u32, &[u8])> = files.iter().map(|&(p, d)| (p, 0o644, d)).collect();
+    let layer = plinth_testdata::ustar(&files);
+    let id = plinth_testdata::sha256(&layer);
+    plinth_testdata::oci_layout(dir, &[layer], &[id], serde_json::json!({}));
 }
 
 const OS_RELEASE: &[u8] = b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";

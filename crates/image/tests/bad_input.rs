@@ -8,7 +8,8 @@ use plinth_image::{Digest, Error, NoFiles};
 
 mod common;
 
-use common::{gzip, layer, layout, put};
+use common::{gzip, layer, layout};
+use plinth_testdata::put_blob;
 
 fn walk(reference: &str) -> Result<(), Error> {
     let image = Reference::parse(reference)?.open_local(None)?;
@@ -86,7 +87,7 @@ fn json_that_is_not_a_manifest() {
     let tar = layer(&[("etc/hello", b"hi\n")]);
     let r = layout(tmp.path(), &[gzip(&tar)], &[Digest::of(&tar)]);
     let not_manifest = br#"{"hello": "world"}"#;
-    let d = put(tmp.path(), not_manifest);
+    let d = put_blob(tmp.path(), not_manifest);
     let index = serde_json::json!({"schemaVersion": 2, "manifests": [
         {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d.to_string(), "size": not_manifest.len()}]});
     std::fs::write(
@@ -133,7 +134,7 @@ fn a_layer_claiming_a_huge_size() {
     let manifest = std::fs::read_to_string(&mpath)
         .unwrap()
         .replace(&format!("\"size\":{}", gz.len()), "\"size\":99999999999");
-    let d = put(tmp.path(), manifest.as_bytes());
+    let d = put_blob(tmp.path(), manifest.as_bytes());
     let index = serde_json::json!({"schemaVersion": 2, "manifests": [
         {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d.to_string(), "size": manifest.len()}]});
     std::fs::write(

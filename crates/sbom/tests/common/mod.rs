@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use plinth_image::Digest;
 use plinth_image::reference::Reference;
 use plinth_sbom::Inventory;
 
@@ -130,8 +129,6 @@ pub fn spdx_errors(python: &str, file: &Path) -> Option<String> {
 /// Writes an OCI image layout directory with one uncompressed layer holding `files`
 /// (path, bytes). Returns the `oci-dir:` reference.
 pub fn write_layout(dir: &Path, files: &[(&str, &[u8])]) -> String {
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
     let mut builder = tar::Builder::new(Vec::new());
     for (path, data) in files {
         let mut header = tar::Header::new_gnu();
@@ -142,34 +139,7 @@ pub fn write_layout(dir: &Path, files: &[(&str, &[u8])]) -> String {
         builder.append_data(&mut header, path, *data).unwrap();
     }
     let layer = builder.into_inner().unwrap();
-    let put = |bytes: &[u8]| -> (String, usize) {
-        let d = Digest::of(bytes);
-        std::fs::write(blobs.join(d.hex()), bytes).unwrap();
-        (d.to_string(), bytes.len())
-    };
-    let (layer_digest, layer_size) = put(&layer);
-    let config = serde_json::json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-        "history": [{"created_by": "synthetic test layer"}]
-    });
-    let (config_digest, config_size) = put(&serde_json::to_vec(&config).unwrap());
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": config_digest, "size": config_size},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": layer_digest, "size": layer_size}]
-    });
-    let (manifest_digest, manifest_size) = put(&serde_json::to_vec(&manifest).unwrap());
-    let index = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "digest": manifest_digest, "size": manifest_size}]
-    });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    format!("oci-dir:{}", dir.display())
+    let id = plinth_testdata::sha256(&layer);
+    let config = serde_json::json!({"history": [{"created_by": "synthetic test layer"}]});
+    plinth_testdata::oci_layout(dir, &[layer], &[id], config)
 }
