@@ -58,19 +58,21 @@ fn debian_app_image() {
     assert!(warnings.is_empty(), "{warnings:?}");
     attach_os(&mut pkgs, Some(&os));
 
-    // dpkg: Syft reports 88 debs from the same status file.
+    // dpkg: every deb dpkg-query lists, with the purl the purl spec gives its fields (the
+    // base is debootstrapped from the live mirror: versions and count are the fixture's).
     let debs = of_kind(&pkgs, PackageType::Deb);
-    assert_eq!(debs.len(), 88);
     let purls: BTreeSet<String> = debs.iter().map(|p| purl(p, Some(&os))).collect();
-    for want in [
-        "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12&upstream=bash%405.2.15-2",
-        "pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12&upstream=util-linux%402.38.1-5%2Bdeb12u3",
+    let want = common::deb_purls(&layout);
+    assert!(want.len() > 80, "{} debs", want.len());
+    assert_eq!(purls, want);
+    // Examples of each purl shape, version-free so they hold on a rebuild.
+    for shape in [
+        "pkg:deb/debian/bash@5.2.15-2%2Bb",
         "pkg:deb/debian/diffutils@1:3.8-4?arch=amd64&distro=debian-12",
         "pkg:deb/debian/libattr1@1:2.5.1-4?arch=amd64&distro=debian-12&upstream=attr",
         "pkg:deb/debian/adduser@3.134?arch=all&distro=debian-12",
-        "pkg:deb/debian/base-files@12.4%2Bdeb12u15?arch=amd64&distro=debian-12",
     ] {
-        assert!(purls.contains(want), "missing {want}");
+        assert!(purls.iter().any(|p| p.starts_with(shape)), "no {shape}…");
     }
 
     let py = of_kind(&pkgs, PackageType::Python);
@@ -173,18 +175,14 @@ fn distroless_status_d() {
     let os = detect(&files).expect("os-release");
     let (pkgs, warnings) = common::catalog_image(&layout);
     assert!(warnings.is_empty(), "{warnings:?}");
-    // Exactly Syft's purls for the same image.
+    // Exactly the purls of dpkg-query's fields (Syft gives the same for this image).
     let purls: BTreeSet<String> = pkgs.iter().map(|p| purl(p, Some(&os))).collect();
-    let want: BTreeSet<String> = [
-        "pkg:deb/debian/base-files@12.4%2Bdeb12u15?arch=amd64&distro=debian-12",
-        "pkg:deb/debian/ca-certificates@20250419~deb12u2?arch=all&distro=debian-12",
-        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12&upstream=glibc",
-        "pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl",
-        "pkg:deb/debian/netbase@6.4?arch=all&distro=debian-12",
-        "pkg:deb/debian/tzdata@2026f-0%2Bdeb12u1?arch=all&distro=debian-12",
-    ]
-    .map(String::from)
-    .into();
+    let want = common::deb_purls(&layout);
+    assert_eq!(
+        want.len(),
+        6,
+        "base-files netbase tzdata ca-certificates libc6 libssl3"
+    );
     assert_eq!(purls, want);
     assert!(
         pkgs.iter()

@@ -84,3 +84,26 @@ pub fn catalog_image(layout: &Path) -> (Vec<Package>, Vec<Warning>) {
     }
     (packages, warnings)
 }
+
+/// The purl the purl spec gives each installed deb of a fixture, from `dpkg-query`'s fields
+/// (the Debian bases are built from the live mirror: versions are the fixture's own).
+pub fn deb_purls(layout: &Path) -> std::collections::BTreeSet<String> {
+    let enc = |s: &str| s.replace('+', "%2B");
+    plinth_testdata::truth::OciImage::open(layout)
+        .debs()
+        .iter()
+        .map(|d| {
+            let upstream = match (d.source == d.name, d.source_version == d.version) {
+                (true, true) => String::new(),
+                (false, true) => format!("&upstream={}", d.source),
+                (_, false) => format!("&upstream={}%40{}", d.source, enc(&d.source_version)),
+            };
+            format!(
+                "pkg:deb/debian/{}@{}?arch={}&distro=debian-12{upstream}",
+                d.name,
+                enc(&d.version),
+                d.arch
+            )
+        })
+        .collect()
+}
