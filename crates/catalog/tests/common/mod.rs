@@ -100,7 +100,7 @@ pub fn deb_purls(layout: &Path) -> std::collections::BTreeSet<String> {
             };
             format!(
                 "pkg:deb/debian/{}@{}?arch={}&distro=debian-12{upstream}",
-                d.name,
+                enc(&d.name),
                 enc(&d.version),
                 d.arch
             )
