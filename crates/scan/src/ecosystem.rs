@@ -40,7 +40,14 @@ pub fn distro_ecosystem(os: &Os) -> Option<String> {
     Some(match os.id.as_str() {
         "alpine" => {
             need(version)?;
-            plinth_vulndb::canonical_ecosystem(&format!("Alpine:{version}"))
+            // An edge snapshot calls itself the next release's pre-release
+            // (`3.21.0_alpha20240923`): edge's advisories apply, not a release's.
+            let release = if version.contains("_alpha") {
+                "edge"
+            } else {
+                version
+            };
+            plinth_vulndb::canonical_ecosystem(&format!("Alpine:{release}"))
         }
         "debian" => {
             let release = need(major)
@@ -205,6 +212,10 @@ mod tests {
         );
         assert_eq!(key(os("plan9", Some("4"), None)), None);
         assert_eq!(key(os("alpine", None, None)), None);
+        assert_eq!(
+            key(os("alpine", Some("3.21.0_alpha20240923"), None)).as_deref(),
+            Some("Alpine:edge")
+        );
     }
 
     #[test]

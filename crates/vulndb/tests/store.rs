@@ -276,3 +276,50 @@ fn distro_ecosystems_vendor_severities_and_every_range_shape() {
     );
     assert!(db.advisories("npm", "left-pad").unwrap().is_empty());
 }
+
+#[test]
+fn temp_files_of_dead_writers_are_removed_and_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = write(
+        dir.path(),
+        "r.json",
+        &osv_record("GHSA-1", "PyPI", "django", "4.2.1"),
+    );
+    let db_path = dir.path().join("vuln.redb");
+    import(&db_path, std::slice::from_ref(&feed)).unwrap();
+    // Pids above Linux's largest pid_max (2^22) never belong to a live process.
+    let dead = write(
+        dir.path(),
+        ".vuln.redb.4294967.12345.tmp",
+        "left by kill -9",
+    );
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let live = write(
+        dir.path(),
+        &format!(".vuln.redb.{}.1.tmp", sleeper.id()),
+        "being copied",
+    );
+    let held = write(dir.path(), ".vuln.redb.4294968.1.tmp", "locked by a writer");
+    let lock = std::fs::File::open(&held).unwrap();
+    lock.lock().unwrap();
+    let other = write(
+        dir.path(),
+        ".other.redb.4294967.1.tmp",
+        "another database's",
+    );
+
+    import(&db_path, &[feed]).unwrap();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(!dead.exists(), "a dead writer's temp file is removed");
+    assert!(live.exists(), "a live process's temp file is kept");
+    assert!(held.exists(), "a locked temp file is kept");
+    assert!(
+        other.exists(),
+        "another database's temp file is not touched"
+    );
+    drop(lock);
+}

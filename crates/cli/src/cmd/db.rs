@@ -145,6 +145,23 @@ fn update_options(args: &UpdateArgs) -> Result<UpdateOptions, Failure> {
     Ok(options)
 }
 
+/// `db update` as the config file sets it up, with no flags: what `scan` runs when the
+/// database is missing or older than its `--db-max-age`.
+pub(crate) fn update_with_config(path: &std::path::Path) -> CmdResult {
+    run_update(
+        path,
+        UpdateArgs {
+            sources: Vec::new(),
+            config: None,
+            ecosystems: Vec::new(),
+            timeout: None,
+            retries: None,
+            parallel: 4,
+            no_progress: false,
+        },
+    )
+}
+
 fn run_update(path: &std::path::Path, args: UpdateArgs) -> CmdResult {
     let options = update_options(&args)?;
     let report = plinth_vulndb::update(path, &options).map_err(fail)?;

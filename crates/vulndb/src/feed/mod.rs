@@ -160,7 +160,10 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         return Ok(Format::OsvJson);
     }
     if trimmed.starts_with('{') {
-        if text.contains("\"distroversion\"") && text.contains("\"packages\"") {
+        // Alpine names its release; Wolfi's and Chainguard's secdb only have `secfixes`.
+        if text.contains("\"distroversion\"") && text.contains("\"packages\"")
+            || text.contains("\"secfixes\"")
+        {
             return Ok(Format::AlpineJson);
         }
         if text.contains("\"releases\"") && !text.contains("\"affected\"") {
