@@ -47,6 +47,7 @@
 //! is surely gone.
 
 pub mod cvss;
+mod discover;
 mod ecosystem;
 mod error;
 pub mod feed;
@@ -56,6 +57,7 @@ mod sources;
 mod store;
 mod update;
 
+pub use discover::alpine_releases;
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};
 pub use error::DbError;
 pub use feed::ParseStats;

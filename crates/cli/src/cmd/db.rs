@@ -142,7 +142,31 @@ fn update_options(args: &UpdateArgs) -> Result<UpdateOptions, Failure> {
     if let Some(r) = args.retries.or(config.retries) {
         options.retries = r;
     }
+    if config.alpine.is_none() {
+        discover_alpine(&mut options);
+    }
     Ok(options)
+}
+
+/// Replaces the built-in Alpine release list with what the secdb index publishes (every v3.x
+/// and edge). When the index cannot be read, the built-in list is kept, with a warning.
+fn discover_alpine(options: &mut UpdateOptions) {
+    if !options.sources.iter().any(|s| s.ecosystem == "Alpine") {
+        return;
+    }
+    match plinth_vulndb::alpine_releases(options) {
+        Ok(releases) => {
+            options.sources.retain(|s| s.ecosystem != "Alpine");
+            options.sources.extend(
+                releases
+                    .iter()
+                    .map(|r| plinth_vulndb::FeedSource::alpine(r)),
+            );
+        }
+        Err(e) => eprintln!(
+            "plinth: warning: Alpine releases not discovered, using the built-in list: {e}"
+        ),
+    }
 }
 
 /// `db update` as the config file sets it up, with no flags: what `scan` runs when the
