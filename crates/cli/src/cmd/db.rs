@@ -21,7 +21,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum DbCommand {
-    /// Download the advisory feeds (OSV exports, Alpine secdb, Debian tracker) and rebuild.
+    /// Download the advisory feeds (OSV exports, Alpine/Wolfi/Chainguard secdb, Debian tracker)
+    /// and rebuild.
     Update(UpdateArgs),
     /// Build from local files, directories, OSV zips or a bundle made by `db export`.
     Import {
