@@ -58,6 +58,9 @@ pub enum GapKind {
     UnknownDistro,
     /// OS packages were found but no distribution was detected.
     NoDistro,
+    /// OS packages of another package manager than the detected distribution's: the
+    /// os-release lies (or the image mixes distros), so they are not matched under its key.
+    OsMismatch,
 }
 
 /// Counts lookups per database key while matching, then asks the database which keys it has.

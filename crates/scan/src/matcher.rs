@@ -63,6 +63,10 @@ pub fn match_inventory(
                 tally.not_keyed(GapKind::NoDistro, "no distribution detected".into());
                 continue;
             }
+            Err(NoQuery::WrongFamily(why)) => {
+                tally.not_keyed(GapKind::OsMismatch, why);
+                continue;
+            }
         };
         tally.looked_up(&query.ecosystem, found.package.kind.is_os());
         let key = (query.ecosystem.clone(), query.name.clone());

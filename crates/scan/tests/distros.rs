@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use plinth_catalog::PackageType;
 use plinth_sbom::Inventory;
+use plinth_scan::coverage::GapKind;
 use plinth_scan::ecosystem::distro_ecosystem;
 use plinth_scan::{FixStatus, match_inventory};
 use plinth_version::Scheme;
@@ -313,4 +314,38 @@ fn chainguard_against_its_secdb() {
             f.id
         );
     }
+}
+
+/// An os-release that lies: Alpine 3.23's real release file over distroless Debian 11's real
+/// dpkg status. The dpkg packages are not matched under Alpine's key; the coverage says why.
+#[test]
+fn an_os_release_that_lies_is_a_named_gap() {
+    let (Some(shared), Some(data)) = (plinth_testdata::shared(), common::vulndata()) else {
+        return;
+    };
+    let os = shared.join("fixtures/os");
+    let (_dir, inv) = image_of(&[
+        ("etc/os-release", os.join("alpine-3.23/etc/os-release")),
+        (
+            "var/lib/dpkg/status.d/libsqlite3-0",
+            os.join("distroless-debian11/var/lib/dpkg/status.d/libsqlite3-0"),
+        ),
+    ]);
+    assert_eq!(inv.packages.len(), 1, "{:?}", inv.packages);
+    let (_db_dir, db) = common::db_from(&[data.join("alpine-secdb/v3.20/main.json")]);
+    let report = match_inventory(&inv, &db, None).unwrap();
+    assert!(report.findings.is_empty());
+    let gaps: Vec<(GapKind, &str)> = report
+        .coverage
+        .missing
+        .iter()
+        .map(|g| (g.kind, g.message.as_str()))
+        .collect();
+    assert_eq!(
+        gaps,
+        [(
+            GapKind::OsMismatch,
+            "os-release says alpine 3.23.2, but found deb packages: 1 OS package not checked against any advisory"
+        )]
+    );
 }
