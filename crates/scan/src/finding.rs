@@ -154,7 +154,8 @@ pub struct TargetReport {
     pub layers: Vec<LayerRef>,
     pub packages: usize,
     pub findings: Vec<Finding>,
-    /// Honest limits of this result (unknown distro, unmatched packages, SBOM without layers).
+    /// Honest limits of this result (an image history that hides the base/added split, SBOM
+    /// without layers). What could not be matched at all is in `coverage`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// What was matched against what, what had no data, and the OS release's end of life.

@@ -103,7 +103,10 @@ pub fn run(args: Args) -> CmdResult {
     let policy = build_policy(&args)?;
     let db_path = args.db.clone().unwrap_or_else(VulnDb::default_path);
     if !(args.offline || args.skip_db_update) {
-        freshen_db(&db_path, Duration::from_secs(args.db_max_age * 3600))?;
+        freshen_db(
+            &db_path,
+            Duration::from_secs(args.db_max_age.saturating_mul(3600)),
+        );
     }
     let db = open_db(db_path)?;
     let snapshot = db.snapshot().code(exit::DATABASE)?;
@@ -216,14 +219,14 @@ fn build_policy(args: &Args) -> Result<Policy, Failure> {
 /// `max_age`, as Trivy and Grype do on first use. A failed refresh of an existing database is
 /// a warning: the scan goes on with the data it has. A corrupt file is left for `open_db` to
 /// report, never overwritten behind the user's back.
-fn freshen_db(path: &Path, max_age: Duration) -> Result<(), Failure> {
+fn freshen_db(path: &Path, max_age: Duration) {
     let why = match VulnDb::open(path) {
         Err(DbError::Missing { .. }) => "there is none",
         Err(DbError::Schema { .. }) => "it was written by another plinth version",
-        Err(_) => return Ok(()),
+        Err(_) => return,
         Ok(db) => match db.info() {
             Ok(info) if info.age() >= max_age => "it is older than --db-max-age",
-            _ => return Ok(()),
+            _ => return,
         },
     };
     eprintln!(
@@ -233,7 +236,6 @@ fn freshen_db(path: &Path, max_age: Duration) -> Result<(), Failure> {
     if let Err(failure) = crate::cmd::db::update_with_config(path) {
         eprintln!("plinth: warning: database update: {:#}", failure.error);
     }
-    Ok(())
 }
 
 fn open_db(path: PathBuf) -> Result<VulnDb, Failure> {
