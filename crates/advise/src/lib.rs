@@ -22,7 +22,7 @@ pub mod compare;
 pub mod diff;
 pub mod dockerfile;
 pub mod elf;
-pub mod eol;
+pub use plinth_catalog::eol;
 pub mod facts;
 pub mod tree;
 mod walk;

@@ -25,6 +25,7 @@
 mod apk;
 mod binary;
 mod dpkg;
+pub mod eol;
 mod fields;
 mod java;
 mod npm;

@@ -30,6 +30,23 @@ pub enum NoQuery {
     UnknownDistro(String),
     /// An OS package in an image whose distribution could not be detected.
     NoDistro,
+    /// An OS package of another package manager than the detected distribution's (dpkg
+    /// packages under an Alpine os-release): the release file lies, or the image mixes
+    /// distros. Matching it under that distribution's key would be wrong.
+    WrongFamily(String),
+}
+
+/// The package manager a distribution's OS packages come from, when plinth knows it.
+fn package_family(os_id: &str) -> Option<PackageType> {
+    Some(match os_id {
+        "alpine" | "wolfi" | "chainguard" => PackageType::Apk,
+        "debian" | "ubuntu" => PackageType::Deb,
+        "rhel" | "centos" | "rocky" | "almalinux" | "fedora" | "amzn" | "mariner"
+        | "azurelinux" | "opensuse-leap" | "sles" | "ol" | "photon" | "openeuler" => {
+            PackageType::Rpm
+        }
+        _ => return None,
+    })
 }
 
 /// The OSV ecosystem key of a distribution release, or `None` for one plinth cannot key.
@@ -40,7 +57,14 @@ pub fn distro_ecosystem(os: &Os) -> Option<String> {
     Some(match os.id.as_str() {
         "alpine" => {
             need(version)?;
-            plinth_vulndb::canonical_ecosystem(&format!("Alpine:{version}"))
+            // An edge snapshot calls itself the next release's pre-release
+            // (`3.21.0_alpha20240923`): edge's advisories apply, not a release's.
+            let release = if version.contains("_alpha") {
+                "edge"
+            } else {
+                version
+            };
+            plinth_vulndb::canonical_ecosystem(&format!("Alpine:{release}"))
         }
         "debian" => {
             let release = need(major)
@@ -105,6 +129,16 @@ pub fn query(found: &Found, os: Option<&Os>) -> Result<Query, NoQuery> {
         }
         PackageType::Apk | PackageType::Deb | PackageType::Rpm => {
             let os = os.ok_or(NoQuery::NoDistro)?;
+            if package_family(&os.id).is_some_and(|family| family != p.kind) {
+                return Err(NoQuery::WrongFamily(format!(
+                    "os-release says {}, but found {} packages",
+                    os_label(os),
+                    serde_json::to_value(p.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                )));
+            }
             let ecosystem =
                 distro_ecosystem(os).ok_or_else(|| NoQuery::UnknownDistro(os_label(os)))?;
             Query {
@@ -205,6 +239,10 @@ mod tests {
         );
         assert_eq!(key(os("plan9", Some("4"), None)), None);
         assert_eq!(key(os("alpine", None, None)), None);
+        assert_eq!(
+            key(os("alpine", Some("3.21.0_alpha20240923"), None)).as_deref(),
+            Some("Alpine:edge")
+        );
     }
 
     #[test]

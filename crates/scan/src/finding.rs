@@ -6,6 +6,8 @@ use plinth_sbom::LayerRef;
 use plinth_vulndb::{Advisory, Rating, SeverityKind};
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::Coverage;
+
 /// The five levels gates and filters use, as Trivy names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -152,9 +154,28 @@ pub struct TargetReport {
     pub layers: Vec<LayerRef>,
     pub packages: usize,
     pub findings: Vec<Finding>,
-    /// Honest limits of this result (unknown distro, unmatched packages, SBOM without layers).
+    /// Honest limits of this result (an image history that hides the base/added split, SBOM
+    /// without layers). What could not be matched at all is in `coverage`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What was matched against what, what had no data, and the OS release's end of life.
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+impl TargetReport {
+    /// What this result could not check, and an end-of-life OS: one line each, for the
+    /// table's end and for stderr.
+    pub fn coverage_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .coverage
+            .missing
+            .iter()
+            .map(|g| g.message.clone())
+            .collect();
+        lines.extend(self.coverage.eol_message(self.os.as_ref()));
+        lines
+    }
 }
 
 /// A whole run: one or more targets.

@@ -11,6 +11,8 @@
 //! - [`matcher`] folds records of one problem (CVE ↔ GHSA ↔ PYSEC/GO/RUSTSEC ids) into one
 //!   finding named by its CVE, picks the severity (vendor first, else CVSS) and names the layer
 //!   that brought the package in;
+//! - [`coverage`] says what the database had no data for (an OS release, a language
+//!   ecosystem, a distro plinth cannot key) and whether the OS release is past its end of life;
 //! - [`attribution`] finds where the base image ends in the image history, or says it cannot;
 //! - [`policy`] applies filters, ignore files and OpenVEX statements;
 //! - [`report`] renders a table, JSON, SARIF 2.1.0 and CycloneDX 1.5.
@@ -20,6 +22,7 @@
 //! (the CLI does, from [`Report::counted`]).
 
 pub mod attribution;
+pub mod coverage;
 pub mod ecosystem;
 mod error;
 mod finding;

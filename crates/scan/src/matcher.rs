@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use plinth_sbom::{Found, Inventory};
 use plinth_vulndb::{Advisory, Affected, DbError, Snapshot, Status, VulnDb, group_by_alias};
 
+use crate::coverage::{GapKind, Tally};
 use crate::ecosystem::{self, NoQuery, Query};
 use crate::finding::{Finding, FixStatus, Origin, TargetReport, choose_severity};
 use crate::range::{self, Order};
@@ -15,17 +16,28 @@ use crate::range::{self, Order};
 /// (tests use a map).
 pub trait Advisories {
     fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError>;
+    /// True when anything at all is known under `ecosystem`: what tells "no findings" from
+    /// "no data" (see [`crate::coverage`]).
+    fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError>;
 }
 
 impl Advisories for Snapshot<'_> {
     fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
         Snapshot::advisories(self, ecosystem, package)
     }
+
+    fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
+        Snapshot::has_ecosystem(self, ecosystem)
+    }
 }
 
 impl Advisories for VulnDb {
     fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
         VulnDb::advisories(self, ecosystem, package)
+    }
+
+    fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
+        self.snapshot()?.has_ecosystem(ecosystem)
     }
 }
 
@@ -39,19 +51,24 @@ pub fn match_inventory(
     let mut warnings = Vec::new();
     let mut cache: HashMap<(String, String), Vec<Advisory>> = HashMap::new();
     let mut findings = Vec::new();
-    let mut unkeyed: BTreeSet<String> = BTreeSet::new();
+    let mut tally = Tally::default();
     for found in &inventory.packages {
         let query = match ecosystem::query(found, inventory.os.as_ref()) {
             Ok(q) => q,
             Err(NoQuery::UnknownDistro(os)) => {
-                unkeyed.insert(format!("unknown distribution {os}"));
+                tally.not_keyed(GapKind::UnknownDistro, format!("unknown distribution {os}"));
                 continue;
             }
             Err(NoQuery::NoDistro) => {
-                unkeyed.insert("no distribution detected".into());
+                tally.not_keyed(GapKind::NoDistro, "no distribution detected".into());
+                continue;
+            }
+            Err(NoQuery::WrongFamily(why)) => {
+                tally.not_keyed(GapKind::OsMismatch, why);
                 continue;
             }
         };
+        tally.looked_up(&query.ecosystem, found.package.kind.is_os());
         let key = (query.ecosystem.clone(), query.name.clone());
         if !cache.contains_key(&key) {
             let list = db.advisories(&query.ecosystem, &query.name)?;
@@ -64,16 +81,6 @@ pub fn match_inventory(
             advisories,
             inventory,
             base_layers,
-        ));
-    }
-    for why in unkeyed {
-        let count = inventory
-            .packages
-            .iter()
-            .filter(|f| f.package.kind.is_os())
-            .count();
-        warnings.push(format!(
-            "{why}: {count} OS packages not matched (language packages were)"
         ));
     }
     if base_layers.is_none() && inventory.layers.len() > 1 {
@@ -98,6 +105,7 @@ pub fn match_inventory(
                 &b.id,
             ))
     });
+    let coverage = tally.finish(inventory.os.as_ref(), |eco| db.has_ecosystem(eco))?;
     Ok(TargetReport {
         name: inventory.source.clone(),
         os: inventory.os.clone(),
@@ -106,6 +114,7 @@ pub fn match_inventory(
         packages: inventory.packages.len(),
         findings,
         warnings,
+        coverage,
     })
 }
 

@@ -5,6 +5,7 @@ mod common;
 
 use plinth_catalog::{Os, Package, PackageType};
 use plinth_sbom::{Found, Inventory, LayerRef};
+use plinth_scan::coverage::GapKind;
 use plinth_scan::{FixStatus, Level, Origin, match_inventory};
 
 fn os(id: &str, version: &str) -> Option<Os> {
@@ -242,7 +243,7 @@ fn hand_written_osv_records() {
 }
 
 #[test]
-fn unknown_distro_is_a_warning_and_a_partial_result() {
+fn unknown_distro_is_a_coverage_gap_and_a_partial_result() {
     let dir = tempfile::tempdir().unwrap();
     let (_d, db) = common::db_from(&[common::write(dir.path(), "g.json", GHSA)]);
     let inv = inventory(
@@ -254,13 +255,20 @@ fn unknown_distro_is_a_warning_and_a_partial_result() {
     );
     let report = match_inventory(&inv, &db, None).unwrap();
     assert_eq!(report.findings.len(), 1);
-    assert!(
-        report
-            .warnings
-            .iter()
-            .any(|w| w.contains("unknown distribution plan9 4")
-                && w.contains("1 OS packages not matched")),
-        "{:?}",
-        report.warnings
+    let gaps: Vec<_> = report
+        .coverage
+        .missing
+        .iter()
+        .map(|g| (g.kind, g.message.as_str()))
+        .collect();
+    assert_eq!(
+        gaps,
+        [(
+            GapKind::UnknownDistro,
+            "unknown distribution plan9 4: 1 OS package not checked against any advisory"
+        )]
     );
+    assert_eq!(report.coverage.matched.len(), 1);
+    assert_eq!(report.coverage.matched[0].ecosystem, "PyPI");
+    assert!(report.coverage.matched[0].has_data);
 }

@@ -6,7 +6,8 @@
 //! - OSV records (single JSON files, directories, per-ecosystem `all.zip` exports) for every
 //!   ecosystem, language and distro (`PyPI`, `Go`, `npm`, `crates.io`, `Maven`, `Ubuntu:22.04:LTS`,
 //!   `Rocky Linux:9`, `Wolfi`, …);
-//! - Alpine secdb (`v3.20/main.json`, and the legacy YAML);
+//! - Alpine secdb (`v3.20/main.json`, and the legacy YAML), and the same schema as Wolfi and
+//!   Chainguard publish it (`security.json`, keyed `Wolfi` / `Chainguard`);
 //! - Debian's security tracker JSON, keyed by release number (`bookworm` → `Debian:12`).
 //!
 //! All of them become [`Advisory`] values with OSV semantics ([`Affected`], [`Range`],
@@ -42,8 +43,11 @@
 //! [`update`] (HTTP, conditional, parallel, retried, mirrors), [`import`] (local files,
 //! directories, zips, bundles) and [`export`] (a single-file bundle) all build a new file beside
 //! the database and rename it into place: an interrupted write leaves the old database intact.
+//! The next write removes what an interrupted one left (`.vuln.redb.PID.N.tmp`), once its writer
+//! is surely gone.
 
 pub mod cvss;
+mod discover;
 mod ecosystem;
 mod error;
 pub mod feed;
@@ -53,6 +57,7 @@ mod sources;
 mod store;
 mod update;
 
+pub use discover::alpine_releases;
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};
 pub use error::DbError;
 pub use feed::ParseStats;

@@ -82,6 +82,22 @@ impl FeedSource {
         }
     }
 
+    /// The apk secdb of a rolling distro: `Wolfi` (`packages.wolfi.dev/os/security.json`) or
+    /// `Chainguard` (`packages.cgr.dev/chainguard/security.json`). Their `"0"` entries say "not
+    /// affected", which outweighs an OSV record of the same problem.
+    pub fn apk_secdb(ecosystem: &str) -> FeedSource {
+        let (host, repo) = match ecosystem {
+            "Chainguard" => ("https://packages.cgr.dev", "chainguard"),
+            _ => ("https://packages.wolfi.dev", "os"),
+        };
+        FeedSource {
+            name: format!("{}-secdb", ecosystem.to_ascii_lowercase()),
+            ecosystem: ecosystem.into(),
+            upstream: host.into(),
+            path: format!("/{repo}/security.json"),
+        }
+    }
+
     /// Debian's security tracker JSON.
     pub fn debian_tracker() -> FeedSource {
         FeedSource {
@@ -105,7 +121,7 @@ impl FeedSource {
 }
 
 /// The default set: OSV for language and remaining distro ecosystems, Alpine secdb, Debian
-/// tracker.
+/// tracker, Wolfi and Chainguard secdb.
 pub fn default_sources() -> Vec<FeedSource> {
     let mut out: Vec<FeedSource> = DEFAULT_OSV_ECOSYSTEMS
         .iter()
@@ -113,6 +129,7 @@ pub fn default_sources() -> Vec<FeedSource> {
         .collect();
     out.extend(DEFAULT_ALPINE.iter().map(|r| FeedSource::alpine(r)));
     out.push(FeedSource::debian_tracker());
+    out.extend(["Wolfi", "Chainguard"].map(FeedSource::apk_secdb));
     out
 }
 
@@ -276,6 +293,7 @@ impl Config {
         let mut out = osv;
         out.extend(alpine);
         out.push(FeedSource::debian_tracker());
+        out.extend(["Wolfi", "Chainguard"].map(FeedSource::apk_secdb));
         out
     }
 }
@@ -294,6 +312,11 @@ mod tests {
             FeedSource::alpine("v3.20/main").urls(&[]),
             ["https://secdb.alpinelinux.org/v3.20/main.json"]
         );
+        assert_eq!(
+            FeedSource::apk_secdb("Chainguard").urls(&[]),
+            ["https://packages.cgr.dev/chainguard/security.json"]
+        );
+        assert_eq!(FeedSource::apk_secdb("Wolfi").name, "wolfi-secdb");
         assert_eq!(
             FeedSource::debian_tracker().urls(&[]),
             ["https://security-tracker.debian.org/tracker/data/json"]
@@ -320,7 +343,7 @@ mod tests {
 
         let config = Config::parse("mirror = http://m1\nmirror = http://m2 # second\nosv = Go\nalpine = v3.20/main\ntimeout = 2\n", "test").unwrap();
         assert_eq!(config.mirrors, ["http://m1", "http://m2"]);
-        assert_eq!(config.sources().len(), 3);
+        assert_eq!(config.sources().len(), 5);
         assert_eq!(config.timeout, Some(Duration::from_secs(2)));
         let err = Config::parse("bogus = 1", "db.conf")
             .unwrap_err()

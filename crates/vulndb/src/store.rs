@@ -246,6 +246,29 @@ impl Snapshot<'_> {
     }
 }
 
+impl Snapshot<'_> {
+    /// True when any source stored advisories under `ecosystem` (`Alpine:v3.10`, `PyPI`): how
+    /// a scan tells "no findings" from "no data to find them with".
+    pub fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
+        let ecosystem = canonical_ecosystem(ecosystem);
+        let table = match self.txn.open_table(ADVISORIES) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(DbError::store(self.path, e)),
+        };
+        // Every key of this ecosystem sorts between (eco, "", "") and (eco + NUL, "", "").
+        let upper = format!("{ecosystem}\0");
+        let mut range = table
+            .range((ecosystem.as_str(), "", "")..(upper.as_str(), "", ""))
+            .map_err(|e| DbError::store(self.path, e))?;
+        Ok(range
+            .next()
+            .transpose()
+            .map_err(|e| DbError::store(self.path, e))?
+            .is_some())
+    }
+}
+
 fn read_meta_u64(path: &Path, txn: &ReadTransaction, key: &str) -> Result<Option<u64>, DbError> {
     let table = match txn.open_table(META) {
         Ok(t) => t,
@@ -337,6 +360,7 @@ impl Writer {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
+        remove_stale_temps(path, &name);
         let tmp_path = path.with_file_name(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
         let mut writer = Writer {
             final_path: path.into(),
@@ -444,6 +468,60 @@ impl Writer {
         // Close before the rename so the file is complete and its lock released.
         drop(self.db.take());
         fs::rename(&self.tmp_path, &self.final_path).map_err(|e| DbError::io(&self.final_path, e))
+    }
+}
+
+/// Removes what writers killed mid-write (`kill -9`, power loss) left beside the database:
+/// `.NAME.PID.NANOS.tmp` files, each the size of a database. A file is only removed when its
+/// writer is surely gone: not this process, no live process with its pid, and no redb handle
+/// holding the file's lock (a live writer holds it from `Database::create` to `finish`).
+fn remove_stale_temps(path: &Path, name: &str) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|n| n.strip_suffix(".tmp"))
+            .and_then(|n| n.split('.').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let temp = entry.path();
+        if pid != std::process::id() && !writer_may_live(pid, &temp) && !locked(&temp) {
+            let _ = fs::remove_file(&temp);
+        }
+    }
+}
+
+/// Whether the process that named a temp file may still be writing it. With `/proc`, whether
+/// the pid is alive (a reused pid keeps the file: safe, only late); without, whether the file
+/// changed in the last hour (a writer copying the old database has not locked it yet).
+fn writer_may_live(pid: u32, temp: &Path) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    let age = fs::metadata(temp)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok());
+    age.is_none_or(|a| a < Duration::from_secs(3600))
+}
+
+/// True when another handle holds the file's lock (redb locks the file it writes).
+fn locked(temp: &Path) -> bool {
+    match fs::File::open(temp) {
+        Ok(f) => matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)),
+        Err(_) => true,
     }
 }
 

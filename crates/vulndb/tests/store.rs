@@ -276,3 +276,105 @@ fn distro_ecosystems_vendor_severities_and_every_range_shape() {
     );
     assert!(db.advisories("npm", "left-pad").unwrap().is_empty());
 }
+
+#[test]
+fn temp_files_of_dead_writers_are_removed_and_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = write(
+        dir.path(),
+        "r.json",
+        &osv_record("GHSA-1", "PyPI", "django", "4.2.1"),
+    );
+    let db_path = dir.path().join("vuln.redb");
+    import(&db_path, std::slice::from_ref(&feed)).unwrap();
+    // Pids above Linux's largest pid_max (2^22) never belong to a live process.
+    let dead = write(
+        dir.path(),
+        ".vuln.redb.4294967.12345.tmp",
+        "left by kill -9",
+    );
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let live = write(
+        dir.path(),
+        &format!(".vuln.redb.{}.1.tmp", sleeper.id()),
+        "being copied",
+    );
+    let held = write(dir.path(), ".vuln.redb.4294968.1.tmp", "locked by a writer");
+    let lock = std::fs::File::open(&held).unwrap();
+    lock.lock().unwrap();
+    let other = write(
+        dir.path(),
+        ".other.redb.4294967.1.tmp",
+        "another database's",
+    );
+
+    import(&db_path, &[feed]).unwrap();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(!dead.exists(), "a dead writer's temp file is removed");
+    assert!(live.exists(), "a live process's temp file is kept");
+    assert!(held.exists(), "a locked temp file is kept");
+    assert!(
+        other.exists(),
+        "another database's temp file is not touched"
+    );
+    drop(lock);
+}
+
+/// A feed directory holding real records beside an HTML error page, a truncated download and a
+/// record with unknown fields: the bad files are skipped and named, the rest imports, and a
+/// source imported before is untouched.
+#[test]
+fn bad_files_in_a_feed_directory_are_skipped_and_the_rest_imports() {
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("vuln.redb");
+    import(&db_path, &[data.join("alpine-secdb/v3.9")]).unwrap();
+    let before = VulnDb::open(&db_path)
+        .unwrap()
+        .advisories("Alpine:v3.9", "openssl")
+        .unwrap();
+    assert!(!before.is_empty());
+
+    let feed = dir.path().join("feed");
+    std::fs::create_dir(&feed).unwrap();
+    std::fs::copy(
+        data.join("alpine-secdb/v3.20/main.json"),
+        feed.join("main.json"),
+    )
+    .unwrap();
+    write(
+        &feed,
+        "error.json",
+        "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+    );
+    let wolfi = std::fs::read(data.join("wolfi-secdb/security.json")).unwrap();
+    std::fs::write(feed.join("truncated.json"), &wolfi[..wolfi.len() / 2]).unwrap();
+    let mut extra: serde_json::Value = serde_json::from_slice(&wolfi).unwrap();
+    extra["a_field_from_the_future"] = serde_json::json!({"x": 1});
+    extra["packages"][0]["pkg"]["also_new"] = serde_json::json!(true);
+    std::fs::write(
+        feed.join("unknown-fields.json"),
+        serde_json::to_vec(&extra).unwrap(),
+    )
+    .unwrap();
+
+    let report = import(&db_path, &[feed]).unwrap();
+    let stats = &report.sources[0].stats;
+    let skipped = stats.first_skipped.join(" | ");
+    assert_eq!(stats.skipped, 2, "{skipped}");
+    assert!(
+        skipped.contains("error.json") && skipped.contains("HTML"),
+        "{skipped}"
+    );
+    assert!(skipped.contains("truncated.json"), "{skipped}");
+    let db = VulnDb::open(&db_path).unwrap();
+    assert!(!db.advisories("Alpine:v3.20", "openssl").unwrap().is_empty());
+    assert!(!db.advisories("Wolfi", "busybox").unwrap().is_empty());
+    assert_eq!(db.advisories("Alpine:v3.9", "openssl").unwrap(), before);
+}

@@ -285,3 +285,55 @@ fn real_feeds_served_under_upstream_paths() {
         ["alpine-secdb/v3.20/main", "debian-tracker", "osv/PyPI"]
     );
 }
+
+/// Wolfi's and Chainguard's real secdb files, served under their upstream paths, land under
+/// their own keys; a second update is one 304 each.
+#[test]
+fn wolfi_and_chainguard_secdb_under_their_upstream_paths() {
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    for (path, file) in [
+        ("/os/security.json", "wolfi-secdb/security.json"),
+        (
+            "/chainguard/security.json",
+            "chainguard-secdb/security.json",
+        ),
+    ] {
+        server.set(
+            path,
+            Reply::Serve {
+                body: std::fs::read(data.join(file)).unwrap(),
+                etag: format!("\"{file}\""),
+            },
+        );
+    }
+    let sources = vec![
+        FeedSource::apk_secdb("Wolfi"),
+        FeedSource::apk_secdb("Chainguard"),
+    ];
+    let db_path = dir.path().join("vuln.redb");
+    let report = update(&db_path, &options(&server, sources.clone())).unwrap();
+    for name in ["wolfi-secdb", "chainguard-secdb"] {
+        assert!(
+            matches!(outcome(&report, name), Outcome::Updated { .. }),
+            "{name}: {:?}",
+            outcome(&report, name)
+        );
+    }
+    let db = VulnDb::open(&db_path).unwrap();
+    assert!(!db.advisories("Wolfi", "busybox").unwrap().is_empty());
+    assert!(!db.advisories("Chainguard", "grafana").unwrap().is_empty());
+    // Wolfi lists coreutils' CVE-2016-2781 under "0": stored as not affected.
+    let coreutils = db.advisories("Wolfi", "coreutils").unwrap();
+    let cve = coreutils.iter().find(|a| a.id == "CVE-2016-2781").unwrap();
+    assert_eq!(cve.affected[0].status, plinth_vulndb::Status::NotAffected);
+    drop(db);
+
+    let again = update(&db_path, &options(&server, sources)).unwrap();
+    for name in ["wolfi-secdb", "chainguard-secdb"] {
+        assert!(matches!(outcome(&again, name), Outcome::NotModified { .. }));
+    }
+}

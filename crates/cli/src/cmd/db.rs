@@ -21,7 +21,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum DbCommand {
-    /// Download the advisory feeds (OSV exports, Alpine secdb, Debian tracker) and rebuild.
+    /// Download the advisory feeds (OSV exports, Alpine/Wolfi/Chainguard secdb, Debian tracker)
+    /// and rebuild.
     Update(UpdateArgs),
     /// Build from local files, directories, OSV zips or a bundle made by `db export`.
     Import {
@@ -142,7 +143,48 @@ fn update_options(args: &UpdateArgs) -> Result<UpdateOptions, Failure> {
     if let Some(r) = args.retries.or(config.retries) {
         options.retries = r;
     }
+    if config.alpine.is_none() {
+        discover_alpine(&mut options);
+    }
     Ok(options)
+}
+
+/// Replaces the built-in Alpine release list with what the secdb index publishes (every v3.x
+/// and edge). When the index cannot be read, the built-in list is kept, with a warning.
+fn discover_alpine(options: &mut UpdateOptions) {
+    if !options.sources.iter().any(|s| s.ecosystem == "Alpine") {
+        return;
+    }
+    match plinth_vulndb::alpine_releases(options) {
+        Ok(releases) => {
+            options.sources.retain(|s| s.ecosystem != "Alpine");
+            options.sources.extend(
+                releases
+                    .iter()
+                    .map(|r| plinth_vulndb::FeedSource::alpine(r)),
+            );
+        }
+        Err(e) => eprintln!(
+            "plinth: warning: Alpine releases not discovered, using the built-in list: {e}"
+        ),
+    }
+}
+
+/// `db update` as the config file sets it up, with no flags: what `scan` runs when the
+/// database is missing or older than its `--db-max-age`.
+pub(crate) fn update_with_config(path: &std::path::Path) -> CmdResult {
+    run_update(
+        path,
+        UpdateArgs {
+            sources: Vec::new(),
+            config: None,
+            ecosystems: Vec::new(),
+            timeout: None,
+            retries: None,
+            parallel: 4,
+            no_progress: false,
+        },
+    )
 }
 
 fn run_update(path: &std::path::Path, args: UpdateArgs) -> CmdResult {

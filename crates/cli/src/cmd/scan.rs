@@ -4,7 +4,9 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
+use plinth_catalog::eol::{self, EolTable};
 use plinth_image::{Image, NoFiles, SharedLayers};
 use plinth_sbom::{Collected, Inventory};
 use plinth_scan::policy::{self, Policy};
@@ -16,7 +18,7 @@ use crate::exit::{self, Classify, CmdResult, Failure};
 use crate::open::{self, ImageOpts};
 use crate::output::write_to;
 
-/// A database older than this is used, with a warning.
+/// A database older than this is used, with a warning (when it could not be refreshed).
 const STALE_DAYS: u64 = 7;
 
 #[derive(clap::Args)]
@@ -43,6 +45,11 @@ pub struct Args {
     /// Exit 1 when any reported finding is at or above SEVERITY.
     #[arg(long, value_parser = parse_level, value_name = "SEVERITY")]
     fail_on: Option<Level>,
+    /// Fail the gate (exit 1, or N from --exit-code N) when the database has no advisories
+    /// for a target's OS release or for a language ecosystem found in it, or OS packages
+    /// could not be keyed (unknown distribution).
+    #[arg(long)]
+    fail_on_missing_data: bool,
     /// Hide findings that have no fixed version yet.
     #[arg(long)]
     ignore_unfixed: bool,
@@ -59,9 +66,21 @@ pub struct Args {
     /// The vulnerability database.
     #[arg(long, env = "PLINTH_DB", value_name = "PATH")]
     db: Option<PathBuf>,
-    /// Accepted for Trivy users; scan never downloads (update with `plinth db update`).
+    /// Never download: scan with the database as it is (a missing one is an error).
     #[arg(long)]
     offline: bool,
+    /// Do not download or refresh the database before scanning (as --offline).
+    #[arg(long)]
+    skip_db_update: bool,
+    /// Refresh the database first (what `plinth db update` fetches, ETag-conditional) when it is
+    /// older than this many hours; a missing one is always downloaded.
+    #[arg(
+        long,
+        env = "PLINTH_DB_MAX_AGE",
+        default_value_t = 24,
+        value_name = "HOURS"
+    )]
+    db_max_age: u64,
     /// No colours in table output (NO_COLOR is honoured too).
     #[arg(long)]
     no_color: bool,
@@ -81,9 +100,15 @@ fn parse_level(s: &str) -> Result<Level, String> {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let _ = args.offline; // scan is offline by construction
     let policy = build_policy(&args)?;
-    let db = open_db(args.db.clone())?;
+    let db_path = args.db.clone().unwrap_or_else(VulnDb::default_path);
+    if !(args.offline || args.skip_db_update) {
+        freshen_db(
+            &db_path,
+            Duration::from_secs(args.db_max_age.saturating_mul(3600)),
+        );
+    }
+    let db = open_db(db_path)?;
     let snapshot = db.snapshot().code(exit::DATABASE)?;
 
     let mut report = Report {
@@ -100,10 +125,14 @@ pub fn run(args: Args) -> CmdResult {
         Target::Image(image) => Some(image),
         Target::Sbom(_) => None,
     }));
+    let eol_table = EolTable::default();
+    let today = eol::today();
     for target in targets {
         let (inventory, base) = target.inventory(&shared)?;
-        let scanned =
+        let mut scanned =
             plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
+        let os = scanned.os.clone();
+        scanned.coverage.judge_eol(os.as_ref(), &eol_table, today);
         report.targets.push(scanned);
     }
     policy.apply(&mut report);
@@ -126,11 +155,12 @@ pub fn run(args: Args) -> CmdResult {
         Format::CycloneDxJson => report::cyclonedx(&report, args.show_suppressed, out),
     })
     .code(exit::OUTPUT)?;
-    if args.format != Format::Table {
-        for t in &report.targets {
-            for w in &t.warnings {
-                eprintln!("plinth: warning: {}: {w}", t.name);
-            }
+    for t in &report.targets {
+        // The table already shows warnings; coverage gaps go to stderr in every format, so a
+        // CI log shows them even when the report goes to a file.
+        let warnings = t.warnings.iter().filter(|_| args.format != Format::Table);
+        for w in warnings.chain(&t.coverage_lines()) {
+            eprintln!("plinth: warning: {}: {w}", t.name);
         }
     }
     Ok(ExitCode::from(gate(&report, &args)))
@@ -138,11 +168,20 @@ pub fn run(args: Args) -> CmdResult {
 
 /// The exit code the gates give.
 fn gate(report: &Report, args: &Args) -> u8 {
+    let failed = || args.exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY);
+    if args.fail_on_missing_data
+        && report
+            .targets
+            .iter()
+            .any(|t| !t.coverage.missing.is_empty())
+    {
+        return failed();
+    }
     let mut counted = report.counted();
     match args.fail_on {
         Some(level) => {
             if counted.any(|(_, f)| f.severity.level >= level) {
-                args.exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY)
+                failed()
             } else {
                 exit::OK
             }
@@ -176,8 +215,30 @@ fn build_policy(args: &Args) -> Result<Policy, Failure> {
     Ok(policy)
 }
 
-fn open_db(path: Option<PathBuf>) -> Result<VulnDb, Failure> {
-    let path = path.unwrap_or_else(VulnDb::default_path);
+/// Downloads the database when there is none, or refreshes it when it is older than
+/// `max_age`, as Trivy and Grype do on first use. A failed refresh of an existing database is
+/// a warning: the scan goes on with the data it has. A corrupt file is left for `open_db` to
+/// report, never overwritten behind the user's back.
+fn freshen_db(path: &Path, max_age: Duration) {
+    let why = match VulnDb::open(path) {
+        Err(DbError::Missing { .. }) => "there is none",
+        Err(DbError::Schema { .. }) => "it was written by another plinth version",
+        Err(_) => return,
+        Ok(db) => match db.info() {
+            Ok(info) if info.age() >= max_age => "it is older than --db-max-age",
+            _ => return,
+        },
+    };
+    eprintln!(
+        "plinth: downloading the vulnerability database to {} ({why}; --offline or --skip-db-update to skip)",
+        path.display()
+    );
+    if let Err(failure) = crate::cmd::db::update_with_config(path) {
+        eprintln!("plinth: warning: database update: {:#}", failure.error);
+    }
+}
+
+fn open_db(path: PathBuf) -> Result<VulnDb, Failure> {
     let db = match VulnDb::open(&path) {
         Ok(db) => db,
         Err(DbError::Missing { path }) => {

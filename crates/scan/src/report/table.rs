@@ -155,5 +155,9 @@ fn target(t: &TargetReport, opts: TableOptions, out: &mut dyn Write) -> io::Resu
     for w in &t.warnings {
         writeln!(out, "warning: {w}")?;
     }
+    // Gaps close the table: a short list above them must not read as a clean bill.
+    for line in t.coverage_lines() {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out)
 }

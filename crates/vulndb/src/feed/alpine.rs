@@ -1,6 +1,12 @@
 //! Alpine secdb (`v3.20/main.json`): for each origin package, `secfixes` maps the first fixed
 //! package version to the ids it fixes. The legacy YAML form (`main.yaml`) has the same shape.
 //!
+//! Wolfi (`packages.wolfi.dev/os/security.json`) and Chainguard (`packages.cgr.dev/chainguard/
+//! security.json`) publish the same schema for their rolling distros, without `distroversion`:
+//! the package host says which (`Wolfi`, `Chainguard` keys). Trivy's vuln-list splits that file
+//! into one package object per file (`wolfi/os/busybox.json`, with `name` and `secfixes` at the
+//! top); that form is read too.
+//!
 //! Conversion: `"1.2.3-r0": ["CVE-X"]` becomes advisory `CVE-X` with an ECOSYSTEM range
 //! introduced `0`, fixed `1.2.3-r0`; the version `0` means Alpine never shipped the problem,
 //! stored as [`Status::NotAffected`].
@@ -17,9 +23,18 @@ use crate::model::{Advisory, Affected, Event, Range, RangeKind, Status};
 
 #[derive(Deserialize)]
 struct RawDocument {
-    distroversion: String,
+    /// Alpine's release (`v3.20`); absent in Wolfi's and Chainguard's rolling secdb.
+    #[serde(default)]
+    distroversion: Option<String>,
+    #[serde(default)]
+    reponame: Option<String>,
+    #[serde(default)]
+    urlprefix: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     packages: Vec<serde_json::Value>,
+    /// vuln-list's one-package split: the package itself at the top.
+    #[serde(flatten)]
+    single: Option<RawPackage>,
 }
 
 #[derive(Deserialize)]
@@ -52,37 +67,62 @@ pub fn read_json(
         format: "Alpine secdb JSON",
         message: e.to_string(),
     })?;
-    let ecosystem = canonical_ecosystem(&format!("Alpine:{}", doc.distroversion));
+    let ecosystem = secdb_ecosystem(&doc).ok_or_else(|| DbError::Malformed {
+        path: path.into(),
+        format: "apk secdb JSON",
+        message: format!(
+            "no `distroversion`, and urlprefix {:?} / reponame {:?} is neither Wolfi's nor Chainguard's",
+            doc.urlprefix.as_deref().unwrap_or(""),
+            doc.reponame.as_deref().unwrap_or("")
+        ),
+    })?;
+    if let Some(pkg) = doc.single {
+        add(secfixes(pkg), &ecosystem, source, records);
+    }
     for (i, value) in doc.packages.into_iter().enumerate() {
         match serde_json::from_value::<RawEntry>(value) {
-            Ok(entry) => {
-                let fixes = entry
-                    .pkg
-                    .secfixes
-                    .into_iter()
-                    .map(|(version, ids)| {
-                        (
-                            version,
-                            ids.unwrap_or_default().into_iter().flatten().collect(),
-                        )
-                    })
-                    .collect();
-                add(
-                    Secfixes {
-                        package: entry.pkg.name,
-                        fixes,
-                    },
-                    &ecosystem,
-                    source,
-                    records,
-                );
-            }
+            Ok(entry) => add(secfixes(entry.pkg), &ecosystem, source, records),
             Err(e) => records
                 .stats
                 .skip(format!("{}: packages[{i}] ({e})", path.display())),
         }
     }
     Ok(())
+}
+
+fn secfixes(pkg: RawPackage) -> Secfixes {
+    let fixes = pkg
+        .secfixes
+        .into_iter()
+        .map(|(version, ids)| {
+            (
+                version,
+                ids.unwrap_or_default().into_iter().flatten().collect(),
+            )
+        })
+        .collect();
+    Secfixes {
+        package: pkg.name,
+        fixes,
+    }
+}
+
+/// The database key of a secdb document: Alpine's release, or the rolling distro its package
+/// host serves (`packages.wolfi.dev` → `Wolfi`; `*.cgr.dev` or repo `chainguard` →
+/// `Chainguard`).
+fn secdb_ecosystem(doc: &RawDocument) -> Option<String> {
+    if let Some(release) = &doc.distroversion {
+        return Some(canonical_ecosystem(&format!("Alpine:{release}")));
+    }
+    let host = doc.urlprefix.as_deref().unwrap_or("").to_ascii_lowercase();
+    let repo = doc.reponame.as_deref().unwrap_or("");
+    if host.contains("wolfi.dev") {
+        Some("Wolfi".into())
+    } else if host.contains("cgr.dev") || repo == "chainguard" {
+        Some("Chainguard".into())
+    } else {
+        None
+    }
 }
 
 /// The legacy YAML form. A line reader for the fixed shape these files have (top-level

@@ -112,7 +112,15 @@ fn read_dir(dir: &Path, source: &str, records: &mut Records) -> Result<(), DbErr
         if path.is_dir() {
             read_dir(&path, source, records)?;
         } else if looks_like_feed_name(&path) {
-            read_file(&path, source, records)?;
+            // One bad file in a feed directory (an HTML error page saved as JSON, a truncated
+            // download) must not cost the rest: it is skipped and named, like a bad record.
+            match read_file(&path, source, records) {
+                Err(
+                    e
+                    @ (DbError::NotAFeed { .. } | DbError::Malformed { .. } | DbError::Zip { .. }),
+                ) => records.stats.skip(e.to_string()),
+                other => other?,
+            }
         }
     }
     Ok(())
@@ -160,7 +168,10 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         return Ok(Format::OsvJson);
     }
     if trimmed.starts_with('{') {
-        if text.contains("\"distroversion\"") && text.contains("\"packages\"") {
+        // Alpine names its release; Wolfi's and Chainguard's secdb only have `secfixes`.
+        if text.contains("\"distroversion\"") && text.contains("\"packages\"")
+            || text.contains("\"secfixes\"")
+        {
             return Ok(Format::AlpineJson);
         }
         if text.contains("\"releases\"") && !text.contains("\"affected\"") {

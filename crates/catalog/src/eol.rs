@@ -3,8 +3,13 @@
 //!
 //! The date used is the end of *free* security support: Debian's LTS end, Ubuntu's standard
 //! support end (ESM is paid), RHEL's maintenance end, Alpine's main-repository end.
+//!
+//! It lives beside [`Os`] because two stages judge it: `plinth-advise` (a base-image fact) and
+//! `plinth-scan` (an end-of-life OS is reported with the findings).
 
 use serde::{Deserialize, Serialize};
+
+use crate::Os;
 
 /// When the built-in table was last checked against the vendors' pages.
 pub const TABLE_UPDATED: &str = "2026-11-27";
@@ -83,7 +88,7 @@ pub struct EolTable {
 }
 
 /// What facts say about a release's end of life.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Eol {
     /// The release key looked up (`3.20`, `12`, `22.04`).
     pub release: Option<String>,
@@ -144,6 +149,16 @@ impl EolTable {
         Ok(table)
     }
 
+    /// The end of life of a detected distribution, judged on `today`.
+    pub fn lookup_os(&self, os: &Os, today: (i32, u32, u32)) -> Eol {
+        self.lookup(
+            &os.id,
+            os.version_id.as_deref(),
+            os.codename.as_deref(),
+            today,
+        )
+    }
+
     /// The end of life of `id` `version_id` (`codename` helps Debian), judged on `today`.
     pub fn lookup(
         &self,
@@ -186,7 +201,7 @@ impl EolTable {
 
 /// The table's key for a release: Alpine by branch (`3.20`), Debian and RHEL by major,
 /// the rest as written.
-fn release_key(id: &str, version_id: Option<&str>, codename: Option<&str>) -> Option<String> {
+pub fn release_key(id: &str, version_id: Option<&str>, codename: Option<&str>) -> Option<String> {
     let v = match version_id {
         Some(v) if !v.is_empty() => v,
         _ if id == "debian" => {
