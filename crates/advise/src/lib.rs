@@ -24,6 +24,7 @@ pub mod dockerfile;
 pub mod elf;
 pub mod eol;
 pub mod facts;
+pub mod multicall;
 pub mod tree;
 mod walk;
 
