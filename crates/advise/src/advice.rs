@@ -680,6 +680,12 @@ pub fn text(facts: &Facts, advice: &[Advice], out: &mut dyn std::io::Write) -> s
         mb(facts.size.uncompressed as i64),
         facts.packages.total
     )?;
+    writeln!(
+        out,
+        "base image: {} ({})",
+        facts.base.label(),
+        facts.base.evidence
+    )?;
     if advice.is_empty() {
         return writeln!(
             out,

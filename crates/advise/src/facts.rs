@@ -70,6 +70,8 @@ pub struct Facts {
     pub user_evidence: String,
     pub size: Size,
     pub layers: usize,
+    /// The image this one stands on, and how many of its layers are the base's.
+    pub base: BaseFact,
     pub packages: Packages,
     pub vulnerabilities: Option<VulnCounts>,
     pub entrypoint: Entrypoint,
@@ -117,6 +119,52 @@ impl Facts {
             (None, Some(m)) => format!("{} applets, no package manager", m.kind),
             (None, None) => "no package manager".into(),
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BaseFact {
+    /// `org.opencontainers.image.base.name`, when recorded.
+    pub name: Option<String>,
+    /// `org.opencontainers.image.base.digest`, when recorded.
+    pub digest: Option<String>,
+    /// Layers that came from the base, from the history's stage boundary.
+    pub layers: Option<usize>,
+    /// Where each part came from, or what is missing.
+    pub evidence: String,
+}
+
+impl BaseFact {
+    /// `debian:12@sha256:…`, `debian:12`, `@sha256:…` or `unknown`.
+    pub fn label(&self) -> String {
+        match (&self.name, &self.digest) {
+            (Some(n), Some(d)) => format!("{n}@{d}"),
+            (Some(n), None) => n.clone(),
+            (None, Some(d)) => format!("@{d}"),
+            (None, None) => "unknown".into(),
+        }
+    }
+}
+
+fn base_fact(image: &Image) -> BaseFact {
+    let recorded = image.base_image();
+    let layers = plinth_scan::base_layers_of(image);
+    let who = match &recorded {
+        Some(b) => format!(
+            "the {} name it (org.opencontainers.image.base.name/.base.digest)",
+            b.source
+        ),
+        None => "no org.opencontainers.image.base.name or .base.digest annotation or label".into(),
+    };
+    let split = match layers {
+        Some(n) => format!("the history puts the base's end after layer {}", n - 1),
+        None => "the history marks no base boundary (no base CMD/ENTRYPOINT followed by layers, no switch to BuildKit entries)".into(),
+    };
+    BaseFact {
+        name: recorded.as_ref().and_then(|b| b.name.clone()),
+        digest: recorded.and_then(|b| b.digest),
+        layers,
+        evidence: format!("{who}; {split}"),
     }
 }
 
@@ -396,6 +444,7 @@ fn gather_one(
             uncompressed: layers.total_size,
         },
         layers: layers.layers.len(),
+        base: base_fact(image),
         packages: package_counts(&walked.inventory),
         vulnerabilities: findings.as_deref().map(vuln_counts),
         entrypoint,

@@ -294,3 +294,90 @@ fn a_package_manager_needs_its_database() {
     );
     assert_eq!(f.package_manager_label(), "no package manager");
 }
+
+/// Two layers: a root filesystem `ADD`ed by a classic build, then an app layer BuildKit added.
+fn two_layer_image(dir: &Path, config: Value) -> String {
+    let base = plinth_testdata::ustar(&[("etc/hostname", 0o644, b"box\n")]);
+    let app = plinth_testdata::ustar(&[("app/run", 0o755, b"#!/bin/sh\n")]);
+    let ids = [sha256(&base), sha256(&app)];
+    oci_layout(dir, &[base, app], &ids, config)
+}
+
+fn history() -> Value {
+    json!([
+        {"created_by": "/bin/sh -c #(nop) ADD file:0a1b in / "},
+        {"created_by": "/bin/sh -c #(nop)  CMD [\"sh\"]", "empty_layer": true},
+        {"created_by": "COPY run /app/run # buildkit", "comment": "buildkit.dockerfile.v0"}
+    ])
+}
+
+fn gather_ref(r: &str) -> Gathered {
+    let image = Reference::parse(r).unwrap().open_local(None).unwrap();
+    let eol = EolTable::default();
+    let opts = Options {
+        eol: &eol,
+        db: None,
+        today: (2026, 11, 27),
+    };
+    gather(&image, &opts).unwrap()
+}
+
+#[test]
+fn base_identity_from_labels_annotations_and_history() {
+    const NAME: &str = "org.opencontainers.image.base.name";
+    const DIGEST: &str = "org.opencontainers.image.base.digest";
+    let d = "sha256:8d5a0b6c0ea5d3ff5e1a9a2e2b35f5a6e8d7f1c4b1a0e9d8c7b6a5f4e3d2c1b0";
+    let tmp = tempfile::tempdir().unwrap();
+    let labelled = json!({"config": {"Labels": {NAME: "docker.io/library/busybox:1.36", DIGEST: d}}, "history": history()});
+    let f = gather_ref(&two_layer_image(tmp.path(), labelled)).facts;
+    assert_eq!(
+        f.base.label(),
+        format!("docker.io/library/busybox:1.36@{d}")
+    );
+    assert_eq!(f.base.layers, Some(1));
+    assert_eq!(
+        f.base.evidence,
+        "the config labels name it (org.opencontainers.image.base.name/.base.digest); the history puts the base's end after layer 0"
+    );
+
+    // The manifest's annotations win over labels (BuildKit writes them there).
+    let tmp = tempfile::tempdir().unwrap();
+    let r = two_layer_image(tmp.path(), json!({"history": history()}));
+    let index_path = tmp.path().join("index.json");
+    let mut index: Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let old = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = tmp.path().join("blobs/sha256").join(&old[7..]);
+    let mut manifest: Value = serde_json::from_slice(&std::fs::read(blob).unwrap()).unwrap();
+    manifest["annotations"] = json!({NAME: "debian:12", DIGEST: d});
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    index["manifests"][0]["digest"] = json!(plinth_testdata::put_blob(tmp.path(), &bytes));
+    index["manifests"][0]["size"] = json!(bytes.len());
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let f = gather_ref(&r).facts;
+    assert_eq!(f.base.label(), format!("debian:12@{d}"));
+    assert!(
+        f.base
+            .evidence
+            .starts_with("the manifest annotations name it"),
+        "{}",
+        f.base.evidence
+    );
+
+    // Neither: say so and name what is missing.
+    let tmp = tempfile::tempdir().unwrap();
+    let silent =
+        json!({"history": [{"created_by": "umoci repack"}, {"created_by": "umoci repack"}]});
+    let g = gather_ref(&two_layer_image(tmp.path(), silent));
+    assert_eq!(g.facts.base.label(), "unknown");
+    assert_eq!(g.facts.base.layers, None);
+    let text = summary(&g);
+    assert!(
+        text.lines().nth(1).unwrap().starts_with(
+            "base image: unknown (no org.opencontainers.image.base.name or .base.digest annotation or label; the history marks no base boundary"
+        ),
+        "{text}"
+    );
+}

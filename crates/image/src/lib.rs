@@ -60,7 +60,17 @@ enum Body {
     /// A plain directory: one pseudo-layer, no manifest.
     Rootfs(PathBuf),
     /// A root filesystem tarball: one layer, no manifest.
-    RootfsArchive(source::rootfs::RootfsArchive),
+    RootfsArchive(Box<source::rootfs::RootfsArchive>),
+}
+
+/// The image this one was built on, as its builder recorded it (BuildKit and docker-library
+/// write `org.opencontainers.image.base.name` and `.base.digest`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BaseImage {
+    pub name: Option<String>,
+    pub digest: Option<String>,
+    /// `manifest annotations` or `config labels`.
+    pub source: &'static str,
 }
 
 /// One layer as the manifest and config describe it.
@@ -155,7 +165,7 @@ impl Image {
         let archive = source::rootfs::RootfsArchive::open(path, note)?;
         Ok(Image {
             name: archive.name(),
-            body: Body::RootfsArchive(archive),
+            body: Body::RootfsArchive(Box::new(archive)),
             config: Config {
                 os: "linux".into(),
                 ..Config::default()
@@ -171,6 +181,25 @@ impl Image {
             Body::RootfsArchive(a) => a.note(),
             _ => None,
         }
+    }
+
+    /// The base image the manifest's annotations name, else the config's labels.
+    pub fn base_image(&self) -> Option<BaseImage> {
+        let read = |m: &std::collections::BTreeMap<String, String>, source| {
+            let name = m.get("org.opencontainers.image.base.name").cloned();
+            let digest = m.get("org.opencontainers.image.base.digest").cloned();
+            (name.is_some() || digest.is_some()).then_some(BaseImage {
+                name,
+                digest,
+                source,
+            })
+        };
+        self.manifest()
+            .and_then(|m| read(&m.annotations, "manifest annotations"))
+            .or_else(|| {
+                let labels = self.config.config.labels.as_ref()?;
+                read(labels, "config labels")
+            })
     }
 
     /// How to name the image in messages and reports.

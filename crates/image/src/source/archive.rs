@@ -276,6 +276,7 @@ impl Archive {
             media_type: None,
             config: config_desc,
             layers,
+            annotations: Default::default(),
         };
         Ok((config, manifest))
     }
