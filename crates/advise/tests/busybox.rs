@@ -329,7 +329,8 @@ fn base_identity_from_labels_annotations_and_history() {
     let d = "sha256:8d5a0b6c0ea5d3ff5e1a9a2e2b35f5a6e8d7f1c4b1a0e9d8c7b6a5f4e3d2c1b0";
     let tmp = tempfile::tempdir().unwrap();
     let labelled = json!({"config": {"Labels": {NAME: "docker.io/library/busybox:1.36", DIGEST: d}}, "history": history()});
-    let f = gather_ref(&two_layer_image(tmp.path(), labelled)).facts;
+    let labelled = gather_ref(&two_layer_image(tmp.path(), labelled));
+    let f = &labelled.facts;
     assert_eq!(
         f.base.label(),
         format!("docker.io/library/busybox:1.36@{d}")
@@ -379,5 +380,14 @@ fn base_identity_from_labels_annotations_and_history() {
             "base image: unknown (no org.opencontainers.image.base.name or .base.digest annotation or label; the history marks no base boundary"
         ),
         "{text}"
+    );
+
+    // diff says which base each side stands on.
+    let mut out = Vec::new();
+    plinth_advise::diff::text(&plinth_advise::diff::diff(&labelled, &g), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out.lines().nth(1),
+        Some(format!("base image: docker.io/library/busybox:1.36@{d} -> unknown").as_str())
     );
 }
