@@ -116,11 +116,7 @@ fn eol(facts: &Facts, from: &dyn Fn() -> Vec<Line>, out: &mut Vec<Advice>) {
                 facts.os.eol.date.as_deref().unwrap_or("?")
             ),
             evidence: vec![
-                format!(
-                    "os-release: {} {}",
-                    facts.os.id,
-                    facts.os.version_id.as_deref().unwrap_or("")
-                ),
+                format!("os-release: {}", facts.os.label()),
                 format!("end of life from the {}", facts.os.eol.source),
             ],
             saving: None,
@@ -669,16 +665,26 @@ fn candidate(facts: &Facts, c: &Candidate) -> Advice {
 pub fn text(facts: &Facts, advice: &[Advice], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{}: {} {}, libc {}, shell {}, package manager {}, user {}, {}, {} packages",
+        "{}: {}, libc {}{}, shell {}, {}, user {}, {}, {} packages",
         facts.image,
-        facts.os.id,
-        facts.os.version_id.as_deref().unwrap_or(""),
+        facts.os.label(),
         facts.libc,
+        if facts.static_image.is_some() {
+            " (static image)"
+        } else {
+            ""
+        },
         if facts.shell { "yes" } else { "no" },
-        facts.package_manager.as_deref().unwrap_or("none"),
+        facts.package_manager_label(),
         facts.user,
         mb(facts.size.uncompressed as i64),
         facts.packages.total
+    )?;
+    writeln!(
+        out,
+        "base image: {} ({})",
+        facts.base.label(),
+        facts.base.evidence
     )?;
     if advice.is_empty() {
         return writeln!(

@@ -13,14 +13,7 @@ pub fn rows(facts: &[Facts]) -> Vec<(&'static str, Vec<String>)> {
     let col = |f: &dyn Fn(&Facts) -> String| facts.iter().map(f).collect::<Vec<_>>();
     vec![
         ("image", col(&|f| f.image.clone())),
-        (
-            "os",
-            col(&|f| {
-                format!("{} {}", f.os.id, f.os.version_id.as_deref().unwrap_or(""))
-                    .trim()
-                    .to_string()
-            }),
-        ),
+        ("os", col(&|f| f.os.label())),
         (
             "end of life",
             col(&|f| match (&f.os.eol.date, f.os.eol.past) {
@@ -42,7 +35,11 @@ pub fn rows(facts: &[Facts]) -> Vec<(&'static str, Vec<String>)> {
         ),
         (
             "package manager",
-            col(&|f| f.package_manager.clone().unwrap_or_else(|| "none".into())),
+            col(&|f| match (&f.package_manager, f.multi_call.first()) {
+                (Some(pm), _) => pm.clone(),
+                (None, Some(m)) => format!("none ({} applets)", m.kind),
+                (None, None) => "none".into(),
+            }),
         ),
         (
             "user",

@@ -16,11 +16,19 @@ use crate::facts::Gathered;
 pub struct Diff {
     pub old: String,
     pub new: String,
+    /// The base image each side stands on (name@digest, and how its layers were told apart).
+    pub base: BaseChange,
     pub packages: PackageDiff,
     /// Null unless both sides were matched against a database.
     pub vulnerabilities: Option<VulnDiff>,
     pub layers: Vec<LayerChange>,
     pub size: SizeChange,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaseChange {
+    pub old: crate::facts::BaseFact,
+    pub new: crate::facts::BaseFact,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -120,6 +128,10 @@ pub fn diff(old: &Gathered, new: &Gathered) -> Diff {
     Diff {
         old: old.facts.image.clone(),
         new: new.facts.image.clone(),
+        base: BaseChange {
+            old: old.facts.base.clone(),
+            new: new.facts.base.clone(),
+        },
         packages: packages(old, new),
         vulnerabilities: match (&old.findings, &new.findings) {
             (Some(a), Some(b)) => Some(vulns(a, b)),
@@ -264,6 +276,12 @@ fn short(d: &Option<LayerSide>) -> String {
 /// Plain text for a terminal.
 pub fn text(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{} -> {}", d.old, d.new)?;
+    writeln!(
+        out,
+        "base image: {} -> {}",
+        d.base.old.label(),
+        d.base.new.label()
+    )?;
     let p = &d.packages;
     writeln!(
         out,

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::AdviseError;
 use crate::elf::{ElfInfo, Toolchain};
 use crate::eol::{Eol, EolTable};
+use crate::multicall::{self, MultiCall};
 use crate::tree::{Resolved, Tree};
 use crate::walk::{self, BIN_DIRS, Gather, Kept, Walked};
 
@@ -55,6 +56,12 @@ pub struct Facts {
     /// The package manager program present (`apt`, `apk`, `dnf`, `rpm`, ...), or null.
     pub package_manager: Option<String>,
     pub package_manager_evidence: String,
+    /// Multi-call binaries (busybox, toybox): their applets are not the programs they are
+    /// named after.
+    pub multi_call: Vec<MultiCall>,
+    /// Why the image is static (no libc, a static entrypoint), with the evidence; null when
+    /// it is not.
+    pub static_image: Option<String>,
     /// Package databases present even without their program (`rpm`, `dpkg status.d`).
     pub package_databases: Vec<String>,
     pub user: String,
@@ -63,6 +70,8 @@ pub struct Facts {
     pub user_evidence: String,
     pub size: Size,
     pub layers: usize,
+    /// The image this one stands on, and how many of its layers are the base's.
+    pub base: BaseFact,
     pub packages: Packages,
     pub vulnerabilities: Option<VulnCounts>,
     pub entrypoint: Entrypoint,
@@ -87,6 +96,76 @@ pub struct OsFacts {
     pub codename: Option<String>,
     pub pretty_name: Option<String>,
     pub eol: Eol,
+}
+
+impl OsFacts {
+    /// `debian 12`, or `unknown OS (no os-release)`: never an empty string.
+    pub fn label(&self) -> String {
+        if self.id.is_empty() || self.id == "unknown" {
+            return "unknown OS (no os-release)".into();
+        }
+        match self.version_id.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => format!("{} {v}", self.id),
+            None => self.id.clone(),
+        }
+    }
+}
+
+impl Facts {
+    /// `package manager apk`, `busybox applets, no package manager` or `no package manager`.
+    pub fn package_manager_label(&self) -> String {
+        match (&self.package_manager, self.multi_call.first()) {
+            (Some(pm), _) => format!("package manager {pm}"),
+            (None, Some(m)) => format!("{} applets, no package manager", m.kind),
+            (None, None) => "no package manager".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BaseFact {
+    /// `org.opencontainers.image.base.name`, when recorded.
+    pub name: Option<String>,
+    /// `org.opencontainers.image.base.digest`, when recorded.
+    pub digest: Option<String>,
+    /// Layers that came from the base, from the history's stage boundary.
+    pub layers: Option<usize>,
+    /// Where each part came from, or what is missing.
+    pub evidence: String,
+}
+
+impl BaseFact {
+    /// `debian:12@sha256:…`, `debian:12`, `@sha256:…` or `unknown`.
+    pub fn label(&self) -> String {
+        match (&self.name, &self.digest) {
+            (Some(n), Some(d)) => format!("{n}@{d}"),
+            (Some(n), None) => n.clone(),
+            (None, Some(d)) => format!("@{d}"),
+            (None, None) => "unknown".into(),
+        }
+    }
+}
+
+fn base_fact(image: &Image) -> BaseFact {
+    let recorded = image.base_image();
+    let layers = plinth_scan::base_layers_of(image);
+    let who = match &recorded {
+        Some(b) => format!(
+            "the {} name it (org.opencontainers.image.base.name/.base.digest)",
+            b.source
+        ),
+        None => "no org.opencontainers.image.base.name or .base.digest annotation or label".into(),
+    };
+    let split = match layers {
+        Some(n) => format!("the history puts the base's end after layer {}", n - 1),
+        None => "the history marks no base boundary (no base CMD/ENTRYPOINT followed by layers, no switch to BuildKit entries)".into(),
+    };
+    BaseFact {
+        name: recorded.as_ref().and_then(|b| b.name.clone()),
+        digest: recorded.and_then(|b| b.digest),
+        layers,
+        evidence: format!("{who}; {split}"),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -136,8 +215,12 @@ pub struct Library {
 pub struct Entrypoint {
     /// ENTRYPOINT followed by CMD, as the runtime runs it.
     pub command: Vec<String>,
-    /// The program file it resolves to in the image.
+    /// The program's path as the command names it (found through PATH or WORKDIR).
     pub path: Option<String>,
+    /// The file that path leads to through symlinks and hard links, when it is another one.
+    pub resolved: Option<String>,
+    /// The multi-call binary the program is an applet of (`busybox`), if any.
+    pub applet_of: Option<String>,
     /// That file's size in bytes.
     pub size: Option<u64>,
     /// `static-elf`, `dynamic-elf`, `script`, `none` or `unknown`.
@@ -207,19 +290,32 @@ const SHELLS: &[&str] = &[
     "bin/ash",
     "bin/dash",
 ];
-/// Package manager programs, most specific first.
-const PACKAGE_MANAGERS: &[(&str, &str)] = &[
-    ("apt", "usr/bin/apt-get"),
-    ("apk", "sbin/apk"),
-    ("apk", "usr/bin/apk"),
-    ("dnf", "usr/bin/dnf"),
-    ("microdnf", "usr/bin/microdnf"),
-    ("tdnf", "usr/bin/tdnf"),
-    ("yum", "usr/bin/yum"),
-    ("zypper", "usr/bin/zypper"),
-    ("dpkg", "usr/bin/dpkg"),
-    ("rpm", "usr/bin/rpm"),
-    ("rpm", "bin/rpm"),
+/// Package manager programs, most specific first, each with the databases one of which must be
+/// there too: a program without its database (busybox's `rpm` applet, a leftover binary)
+/// manages nothing.
+const PACKAGE_MANAGERS: &[(&str, &str, &[&str])] = &[
+    ("apt", "usr/bin/apt-get", DPKG_DB),
+    ("apk", "sbin/apk", APK_DB),
+    ("apk", "usr/bin/apk", APK_DB),
+    ("dnf", "usr/bin/dnf", RPM_DB),
+    ("microdnf", "usr/bin/microdnf", RPM_DB),
+    ("tdnf", "usr/bin/tdnf", RPM_DB),
+    ("yum", "usr/bin/yum", RPM_DB),
+    ("zypper", "usr/bin/zypper", RPM_DB),
+    ("dpkg", "usr/bin/dpkg", DPKG_DB),
+    ("dpkg", "bin/dpkg", DPKG_DB),
+    ("rpm", "usr/bin/rpm", RPM_DB),
+    ("rpm", "bin/rpm", RPM_DB),
+];
+const DPKG_DB: &[&str] = &["var/lib/dpkg/status"];
+const APK_DB: &[&str] = &["lib/apk/db/installed", "usr/lib/apk/db/installed"];
+const RPM_DB: &[&str] = &[
+    "var/lib/rpm/rpmdb.sqlite",
+    "var/lib/rpm/Packages.db",
+    "var/lib/rpm/Packages",
+    "usr/lib/sysimage/rpm/rpmdb.sqlite",
+    "usr/lib/sysimage/rpm/Packages.db",
+    "usr/lib/sysimage/rpm/Packages",
 ];
 const COMPILERS: &[&str] = &[
     "gcc", "cc", "g++", "c++", "clang", "clang++", "make", "cmake", "rustc", "cargo", "go",
@@ -309,6 +405,7 @@ fn gather_one(
         walked: &walked,
         tree: &tree,
         arch: image.config().architecture.clone(),
+        multi: multicall::find(&tree),
     };
     let mut warnings: Vec<String> = walked
         .inventory
@@ -320,10 +417,12 @@ fn gather_one(
         warnings.extend(l.warnings.iter().cloned());
     }
     let (libc, libc_version, libc_evidence) = libc_fact(&ctx, &walked.inventory);
-    let (shell, shell_evidence) = shell_fact(&tree);
-    let (package_manager, package_manager_evidence) = package_manager_fact(&tree);
+    let (shell, shell_evidence) = shell_fact(&tree, &ctx.multi);
+    let (package_manager, package_manager_evidence) = package_manager_fact(&tree, &ctx.multi);
     let (user, runs_as_root, user_evidence) = user_fact(&ctx, image);
     let scan = scan_tree(&ctx);
+    let entrypoint = entrypoint_fact(&ctx, &command, &workdir, &path_dirs);
+    let static_image = static_fact(libc, &libc_evidence, &entrypoint);
     let facts = Facts {
         image: image.name().to_string(),
         os: os_fact(&walked.inventory, opts),
@@ -335,6 +434,8 @@ fn gather_one(
         package_manager,
         package_manager_evidence,
         package_databases: package_databases(&walked.inventory),
+        multi_call: ctx.multi.clone(),
+        static_image,
         user,
         runs_as_root,
         user_evidence,
@@ -343,9 +444,10 @@ fn gather_one(
             uncompressed: layers.total_size,
         },
         layers: layers.layers.len(),
+        base: base_fact(image),
         packages: package_counts(&walked.inventory),
         vulnerabilities: findings.as_deref().map(vuln_counts),
-        entrypoint: entrypoint_fact(&ctx, &command, &workdir, &path_dirs),
+        entrypoint,
         runtimes: runtimes(&ctx, &path_dirs),
         binaries: binaries(&ctx),
         build_tools: build_tools(&scan, &walked.inventory),
@@ -378,6 +480,7 @@ struct Ctx<'a> {
     walked: &'a Walked,
     tree: &'a Tree<'a>,
     arch: String,
+    multi: Vec<MultiCall>,
 }
 
 impl Ctx<'_> {
@@ -655,15 +758,27 @@ fn libc_fact(ctx: &Ctx, inv: &Inventory) -> (&'static str, Option<String>, Strin
     )
 }
 
-fn shell_fact(tree: &Tree) -> (bool, String) {
-    for s in SHELLS {
-        if let Some(p) = tree.file(s) {
-            let via = if p == *s {
-                String::new()
-            } else {
-                format!(" -> /{p}")
-            };
-            return (true, format!("/{s}{via}"));
+/// An image is static when it has no libc and its entrypoint is a static executable.
+fn static_fact(libc: &str, libc_evidence: &str, ep: &Entrypoint) -> Option<String> {
+    if libc != "none" || ep.kind != "static-elf" {
+        return None;
+    }
+    let path = ep.path.as_deref().unwrap_or("?");
+    let via = ep
+        .resolved
+        .as_deref()
+        .map_or(String::new(), |r| format!(" (the file {r})"));
+    Some(format!(
+        "{libc_evidence}; the entrypoint {path}{via} is a static ELF (no interpreter, no needed libraries)"
+    ))
+}
+
+fn shell_fact(tree: &Tree, multi: &[MultiCall]) -> (bool, String) {
+    for sh in SHELLS {
+        if let Some(file) = tree.file(sh) {
+            let applet = multicall::of(multi, &file)
+                .map_or(String::new(), |m| format!(", a {} applet", m.kind));
+            return (true, format!("{}{applet}", named(tree, sh, &file)));
         }
     }
     (
@@ -672,16 +787,59 @@ fn shell_fact(tree: &Tree) -> (bool, String) {
     )
 }
 
-fn package_manager_fact(tree: &Tree) -> (Option<String>, String) {
-    for (name, path) in PACKAGE_MANAGERS {
-        if let Some(p) = tree.file(path) {
-            return (Some((*name).into()), format!("/{p}"));
+fn package_manager_fact(tree: &Tree, multi: &[MultiCall]) -> (Option<String>, String) {
+    let mut passed_over = Vec::new();
+    let mut seen = HashSet::new();
+    for (name, path, dbs) in PACKAGE_MANAGERS {
+        let Some(file) = tree.file(path) else {
+            continue;
+        };
+        // `/bin/rpm` and `/usr/bin/rpm` of a merged /usr are one program.
+        if !seen.insert((file.clone(), *name)) {
+            continue;
+        }
+        let shown = named(tree, path, &file);
+        if let Some(m) = multicall::of(multi, &file) {
+            passed_over.push(format!("{shown} is a {} applet", m.kind));
+            continue;
+        }
+        match dbs.iter().find(|db| tree.file(db).is_some()) {
+            Some(db) => {
+                return (
+                    Some((*name).into()),
+                    format!("{shown} with its database /{db}"),
+                );
+            }
+            None => passed_over.push(format!(
+                "{shown} without its database (none of /{})",
+                dbs.join(", /")
+            )),
         }
     }
-    (
-        None,
-        "no apt-get, apk, dnf, microdnf, tdnf, yum, zypper, dpkg or rpm program".into(),
-    )
+    let why = if passed_over.is_empty() {
+        "no apt-get, apk, dnf, microdnf, tdnf, yum, zypper, dpkg or rpm program".to_string()
+    } else {
+        passed_over.join("; ")
+    };
+    match multi.first() {
+        Some(m) => (
+            None,
+            format!("{} applets, no package manager: {why}", m.kind),
+        ),
+        None => (None, why),
+    }
+}
+
+/// `path` as the user named it (`/bin/sh`), with the file it leads to when that is another.
+fn named(tree: &Tree, path: &str, file: &str) -> String {
+    let path = path.trim_start_matches('/');
+    if path == file {
+        return format!("/{path}");
+    }
+    match tree.get(path) {
+        Some((e, _)) if e.kind == Kind::Hardlink => format!("/{path} (hard link to /{file})"),
+        _ => format!("/{path} -> /{file}"),
+    }
 }
 
 fn user_fact(ctx: &Ctx, image: &Image) -> (String, Option<bool>, String) {
@@ -745,6 +903,8 @@ fn entrypoint_fact(
     let mut ep = Entrypoint {
         command: command.to_vec(),
         path: None,
+        resolved: None,
+        applet_of: None,
         size: None,
         kind: "unknown",
         interpreter: None,
@@ -759,13 +919,17 @@ fn entrypoint_fact(
         ep.reason = Some("the config has no ENTRYPOINT and no CMD".into());
         return ep;
     };
-    let resolved = if prog.contains('/') {
-        ctx.tree.resolve(&join(workdir, prog))
+    let (shown, resolved) = if prog.contains('/') {
+        let p = join(workdir, prog);
+        (p.clone(), ctx.tree.resolve(&p))
     } else {
         path_dirs
             .iter()
-            .map(|d| ctx.tree.resolve(&join(d, prog)))
-            .find(|r| {
+            .map(|d| {
+                let p = join(d, prog);
+                (p.clone(), ctx.tree.resolve(&p))
+            })
+            .find(|(_, r)| {
                 matches!(
                     r,
                     Resolved::Found {
@@ -774,8 +938,13 @@ fn entrypoint_fact(
                     }
                 )
             })
-            .unwrap_or(Resolved::Missing {
-                path: format!("{prog} in PATH ({})", path_dirs.join(":")),
+            .unwrap_or_else(|| {
+                (
+                    prog.clone(),
+                    Resolved::Missing {
+                        path: format!("{prog} in PATH ({})", path_dirs.join(":")),
+                    },
+                )
             })
     };
     let path = match resolved {
@@ -800,7 +969,13 @@ fn entrypoint_fact(
             return ep;
         }
     };
-    ep.path = Some(format!("/{path}"));
+    // The path shown is the one the command names; the file it leads to gives the facts.
+    let shown = format!("/{}", shown.trim_start_matches('/'));
+    if shown.trim_start_matches('/') != path {
+        ep.resolved = Some(format!("/{path}"));
+    }
+    ep.path = Some(shown);
+    ep.applet_of = multicall::of(&ctx.multi, &path).map(|m| m.kind.clone());
     ep.size = ctx.tree.get(&path).map(|(_, at)| ctx.tree.size(at));
     let name = path.rsplit('/').next().unwrap_or(&path);
     let called = prog.rsplit('/').next().unwrap_or(prog);
@@ -989,7 +1164,11 @@ fn scan_tree(ctx: &Ctx) -> Scan {
         if matches!(e.kind, Kind::File | Kind::Symlink)
             && (BIN_DIRS.contains(&dir) || dir.ends_with("go/bin"))
             && COMPILERS.contains(&base)
-            && ctx.tree.file(&p).is_some()
+            // A busybox `make`-style applet is not a toolchain.
+            && ctx
+                .tree
+                .file(&p)
+                .is_some_and(|f| multicall::of(&ctx.multi, &f).is_none())
         {
             s.compilers.push(Evidence {
                 what: format!("{base} (compiler or build tool)"),

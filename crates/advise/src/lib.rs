@@ -24,6 +24,7 @@ pub mod dockerfile;
 pub mod elf;
 pub use plinth_catalog::eol;
 pub mod facts;
+pub mod multicall;
 pub mod tree;
 mod walk;
 

@@ -62,9 +62,10 @@ fn debian_bookworm() {
     assert_eq!(f.packages.total, debs.len());
     assert!(f.vulnerabilities.is_none());
     let ep = &f.entrypoint;
+    // CMD ["/bin/bash"]: shown as named, its facts read from the file /bin (-> usr/bin) leads to.
     assert_eq!(
-        (ep.path.as_deref(), ep.kind),
-        (Some("/usr/bin/bash"), "dynamic-elf")
+        (ep.path.as_deref(), ep.resolved.as_deref(), ep.kind),
+        (Some("/bin/bash"), Some("/usr/bin/bash"), "dynamic-elf")
     );
     assert_eq!(
         ep.interpreter.as_deref(),

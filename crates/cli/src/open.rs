@@ -103,7 +103,13 @@ pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
         Location::Registry(r) => {
             plinth_registry::open(r, platform.as_ref(), &opts.registry()?).map_err(classify_remote)
         }
-        _ => parsed.open_local(platform.as_ref()).map_err(classify),
+        _ => {
+            let image = parsed.open_local(platform.as_ref()).map_err(classify)?;
+            if let Some(note) = image.note() {
+                eprintln!("plinth: note: {note}");
+            }
+            Ok(image)
+        }
     }
 }
 

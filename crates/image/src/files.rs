@@ -176,9 +176,44 @@ pub fn is_under(q: &[u8], p: &[u8]) -> bool {
     q.len() > p.len() && is_at_or_under(q, p)
 }
 
+/// The parent directories that no entry names (tars may omit them; runtimes create them, and
+/// dive shows them), for paths given in [`compare_paths`] order: each as (the index of the
+/// first path inside it, its path). Memory grows with the depth and the implied directories
+/// only.
+pub fn implied_dirs<'a>(sorted: impl IntoIterator<Item = &'a [u8]>) -> Vec<(usize, Vec<u8>)> {
+    let mut out = Vec::new();
+    // The directories (named or implied) enclosing the current path, outermost first.
+    let mut open: Vec<Vec<u8>> = Vec::new();
+    for (i, p) in sorted.into_iter().enumerate() {
+        while open.last().is_some_and(|top| !is_under(p, top)) {
+            open.pop();
+        }
+        let start = open.last().map_or(0, |top| top.len() + 1);
+        for (j, &b) in p.iter().enumerate().skip(start) {
+            if b == b'/' {
+                out.push((i, p[..j].to_vec()));
+                open.push(p[..j].to_vec());
+            }
+        }
+        open.push(p.to_vec());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implied_dirs_are_the_parents_nobody_listed() {
+        let paths: [&[u8]; 6] = [b"a", b"a/b/c", b"a/b/d", b"a-z", b"x/y/z", b"x/y2"];
+        let implied = implied_dirs(paths);
+        let got: Vec<(usize, &str)> = implied
+            .iter()
+            .map(|(i, p)| (*i, std::str::from_utf8(p).unwrap()))
+            .collect();
+        assert_eq!(got, vec![(1, "a/b"), (4, "x"), (4, "x/y")]);
+    }
 
     #[test]
     fn subtrees_are_contiguous() {

@@ -59,6 +59,18 @@ enum Body {
     },
     /// A plain directory: one pseudo-layer, no manifest.
     Rootfs(PathBuf),
+    /// A root filesystem tarball: one layer, no manifest.
+    RootfsArchive(Box<source::rootfs::RootfsArchive>),
+}
+
+/// The image this one was built on, as its builder recorded it (BuildKit and docker-library
+/// write `org.opencontainers.image.base.name` and `.base.digest`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BaseImage {
+    pub name: Option<String>,
+    pub digest: Option<String>,
+    /// `manifest annotations` or `config labels`.
+    pub source: &'static str,
 }
 
 /// One layer as the manifest and config describe it.
@@ -147,6 +159,49 @@ impl Image {
         })
     }
 
+    /// A root filesystem tarball (plain, gzip, zstd or xz), seen as an image of one layer;
+    /// `note` says why when the path was sniffed rather than named `rootfs-archive:`.
+    pub fn rootfs_archive(path: &std::path::Path, note: Option<String>) -> Result<Image> {
+        let archive = source::rootfs::RootfsArchive::open(path, note)?;
+        Ok(Image {
+            name: archive.name(),
+            body: Body::RootfsArchive(Box::new(archive)),
+            config: Config {
+                os: "linux".into(),
+                ..Config::default()
+            },
+            manifest_digest: None,
+        })
+    }
+
+    /// What the user should know about how the image was read (a path sniffed as a root
+    /// filesystem tarball), if anything.
+    pub fn note(&self) -> Option<&str> {
+        match &self.body {
+            Body::RootfsArchive(a) => a.note(),
+            _ => None,
+        }
+    }
+
+    /// The base image the manifest's annotations name, else the config's labels.
+    pub fn base_image(&self) -> Option<BaseImage> {
+        let read = |m: &std::collections::BTreeMap<String, String>, source| {
+            let name = m.get("org.opencontainers.image.base.name").cloned();
+            let digest = m.get("org.opencontainers.image.base.digest").cloned();
+            (name.is_some() || digest.is_some()).then_some(BaseImage {
+                name,
+                digest,
+                source,
+            })
+        };
+        self.manifest()
+            .and_then(|m| read(&m.annotations, "manifest annotations"))
+            .or_else(|| {
+                let labels = self.config.config.labels.as_ref()?;
+                read(labels, "config labels")
+            })
+    }
+
     /// How to name the image in messages and reports.
     pub fn name(&self) -> &str {
         &self.name
@@ -159,7 +214,7 @@ impl Image {
     pub fn manifest(&self) -> Option<&Manifest> {
         match &self.body {
             Body::Blobs { manifest, .. } => Some(manifest),
-            Body::Rootfs(_) => None,
+            Body::Rootfs(_) | Body::RootfsArchive(_) => None,
         }
     }
 
@@ -176,6 +231,14 @@ impl Image {
                 diff_id: None,
                 media_type: "directory".into(),
                 compressed_size: None,
+                history: None,
+            }],
+            Body::RootfsArchive(a) => vec![LayerInfo {
+                index: 0,
+                digest: None,
+                diff_id: None,
+                media_type: a.media_type(),
+                compressed_size: Some(a.size()),
                 history: None,
             }],
             Body::Blobs { manifest, .. } => {
@@ -207,7 +270,7 @@ impl Image {
 
     fn layer_count(&self) -> usize {
         match &self.body {
-            Body::Rootfs(_) => 1,
+            Body::Rootfs(_) | Body::RootfsArchive(_) => 1,
             Body::Blobs { manifest, .. } => manifest.layers.len(),
         }
     }
@@ -223,6 +286,17 @@ impl Image {
         }
         let (source, manifest) = match &self.body {
             Body::Rootfs(path) => return Ok(vec![(0, walk::walk_dir(path, collector)?)]),
+            Body::RootfsArchive(a) => {
+                let expect = walk::Expect {
+                    digest: None,
+                    diff_id: None,
+                    size: None,
+                };
+                return Ok(vec![(
+                    0,
+                    walk::walk_blob(&self.name, a.read()?, &expect, collector)?,
+                )]);
+            }
             Body::Blobs { source, manifest } => (source, manifest),
         };
         let digests: Vec<Digest> = indices

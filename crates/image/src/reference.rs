@@ -19,6 +19,8 @@ pub enum Location {
     OciDir(PathBuf),
     OciArchive(PathBuf),
     Rootfs(PathBuf),
+    /// A root filesystem tarball (`rootfs-archive:`).
+    RootfsArchive(PathBuf),
     /// A path without a scheme: what it is will be sniffed from its content.
     Path(PathBuf),
     /// A registry reference, resolved by `plinth-registry`.
@@ -39,7 +41,8 @@ pub struct Reference {
 impl Reference {
     /// Parses `SCHEME:PATH[:TAG][@sha256:…]` or a bare path or registry reference.
     pub fn parse(s: &str) -> Result<Reference> {
-        let schemes: [(&str, MakeLocation); 6] = [
+        let schemes: [(&str, MakeLocation); 7] = [
+            ("rootfs-archive:", Location::RootfsArchive),
             ("docker-archive:", Location::DockerArchive),
             ("oci-archive:", Location::OciArchive),
             ("oci-dir:", Location::OciDir),
@@ -102,7 +105,8 @@ impl Reference {
                     Image::rootfs(p.clone())
                 }
             }
-            Location::Path(p) => open_archive(p, "archive", &sel, true),
+            Location::RootfsArchive(p) => Image::rootfs_archive(p, None),
+            Location::Path(p) => open_sniffed(p, &sel),
             Location::Registry(r) => Err(Error::select(r, "is a registry reference")),
         }
     }
@@ -151,9 +155,53 @@ fn open_layout(path: &Path, sel: &Selector) -> Result<Image> {
     Image::from_manifest(Box::new(layout), &bytes, Some(desc.digest))
 }
 
-fn open_archive(path: &Path, scheme: &str, sel: &Selector, prefer_docker: bool) -> Result<Image> {
-    let (mut archive, contents) = Archive::open(path, scheme)?;
+/// A file given without a scheme: an image archive when it holds an image manifest, else a
+/// root filesystem tarball (said in a note, since a mistyped archive would read as one too).
+fn open_sniffed(path: &Path, sel: &Selector) -> Result<Image> {
+    let mut magic = [0u8; 6];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
+        .map_err(|e| Error::io(path, e))?;
+    let compression = crate::source::rootfs::compression_of(&magic[..n]);
+    // Image archives are plain or gzip tars; zstd and xz ones can only be root filesystems.
+    if !matches!(compression, "tar" | "tar+gzip") {
+        return Image::rootfs_archive(path, Some(rootfs_note(path, compression)));
+    }
+    let (archive, contents) = Archive::open(path, "archive")?;
     match contents {
+        Contents::Plain => Image::rootfs_archive(path, Some(rootfs_note(path, compression))),
+        contents => open_contents(path, archive, contents, sel, true),
+    }
+}
+
+fn rootfs_note(path: &Path, compression: &str) -> String {
+    format!(
+        "{}: a {compression} with no image manifest (manifest.json, index.json): read as a root filesystem (rootfs-archive:{})",
+        path.display(),
+        path.display()
+    )
+}
+
+fn open_archive(path: &Path, scheme: &str, sel: &Selector, prefer_docker: bool) -> Result<Image> {
+    let (archive, contents) = Archive::open(path, scheme)?;
+    open_contents(path, archive, contents, sel, prefer_docker)
+}
+
+fn open_contents(
+    path: &Path,
+    mut archive: Archive,
+    contents: Contents,
+    sel: &Selector,
+    prefer_docker: bool,
+) -> Result<Image> {
+    match contents {
+        Contents::Plain => Err(Error::format(
+            archive.name(),
+            format!(
+                "not an image archive (no manifest.json, no OCI index.json); a root filesystem tarball reads as rootfs-archive:{}",
+                path.display()
+            ),
+        )),
         Contents::Docker(entries) if prefer_docker || sel.digest.is_none() => {
             let entry = pick_docker_entry(archive.name(), &entries, sel)?;
             let (config, manifest) = archive.docker_image(&entry, |bytes| {

@@ -146,6 +146,9 @@ pub struct Manifest {
     pub media_type: Option<String>,
     pub config: Descriptor,
     pub layers: Vec<Descriptor>,
+    /// `org.opencontainers.image.base.name` and friends.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// An image index (OCI) or manifest list (Docker): manifests per platform or tag.

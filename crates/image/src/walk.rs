@@ -51,6 +51,9 @@ const MAX_UNCOMPRESSED: u64 = 64 << 30;
 /// … or to more than this many times their compressed size, once past 1 GiB. gzip cannot
 /// exceed about 1032:1, so only crafted zstd streams reach it.
 const MAX_RATIO: u64 = 1100;
+/// Memory an xz stream's dictionary may claim (`xz -9` needs 64 MiB); a header asking for more
+/// is refused rather than allocated.
+const XZ_MEM_LIMIT_KB: u32 = 256 << 10;
 /// Entries one layer may have.
 const MAX_ENTRIES: usize = 50_000_000;
 
@@ -96,6 +99,13 @@ pub fn walk_blob<C: Collector>(
                     .map_err(|e| Error::reading(what, e))?;
                 piped(what, zstd, expect, collector, &compressed)?
             }
+            [0xfd, b'7', b'z', b'X'] => piped(
+                what,
+                lzma_rust2::XzReader::new_mem_limit(stream, true, XZ_MEM_LIMIT_KB),
+                expect,
+                collector,
+                &compressed,
+            )?,
             // An uncompressed blob is its own tar: when both digests name it, hash it once.
             _ if expect.digest.is_some() && expect.digest == expect.diff_id => inner(
                 what,

@@ -76,9 +76,12 @@ pub enum Op {
     },
     Cmd {
         exec: bool,
+        /// The command's words: the exec form's strings, or the shell form split on spaces.
+        words: Vec<String>,
     },
     Entrypoint {
         exec: bool,
+        words: Vec<String>,
     },
     User(String),
     Workdir(String),
@@ -326,13 +329,15 @@ fn convert(
                 c.cmd.span.start,
                 Op::Cmd {
                     exec: matches!(c.arguments, pd::Command::Exec(_)),
+                    words: command_words(&c.arguments),
                 },
             )
         }
         pd::Instruction::Entrypoint(c) => {
             ends.push(command_end(&c.arguments));
             let exec = matches!(c.arguments, pd::Command::Exec(_));
-            (c.entrypoint.span.start, Op::Entrypoint { exec })
+            let words = command_words(&c.arguments);
+            (c.entrypoint.span.start, Op::Entrypoint { exec, words })
         }
         pd::Instruction::User(u) => {
             ends.push(u.arguments.span.end);
@@ -390,6 +395,14 @@ fn convert(
         end_line,
         stage: None,
         op,
+    }
+}
+
+fn command_words(c: &pd::Command<'_>) -> Vec<String> {
+    match c {
+        pd::Command::Exec(w) => w.value.iter().map(|s| s.value.to_string()).collect(),
+        pd::Command::Shell(t) => t.value.split_whitespace().map(String::from).collect(),
+        _ => Vec::new(),
     }
 }
 

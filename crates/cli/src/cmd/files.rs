@@ -47,6 +47,16 @@ struct Row<'a> {
     layer: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<String>,
+    /// A parent directory no tar entry names: runtimes create it (0755), dive shows it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    implied: bool,
+}
+
+/// What one output line shows: an entry (with its change under `--layer`), or an implied
+/// directory with the layer of the first entry inside it.
+enum Line {
+    Entry(Option<&'static str>, At),
+    Implied(Vec<u8>, u32),
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -58,13 +68,8 @@ pub fn run(args: Args) -> CmdResult {
         }
     }
     let stack = Stack::new(facts.iter().map(|f| &f.files).collect());
-    let rows: Vec<(Option<&'static str>, At)> = match args.layer {
-        None => stack
-            .merge(None, |_| {})
-            .entries
-            .into_iter()
-            .map(|at| (None, at))
-            .collect(),
+    let rows: Vec<Line> = match args.layer {
+        None => with_implied_dirs(&stack, stack.merge(None, |_| {}).entries),
         Some(n) if n >= facts.len() => {
             return Err(Failure::new(
                 exit::USAGE,
@@ -75,11 +80,17 @@ pub fn run(args: Args) -> CmdResult {
                 ),
             ));
         }
-        Some(n) => layer_changes(&stack, n),
+        Some(n) => layer_changes(&stack, n)
+            .into_iter()
+            .map(|(change, at)| Line::Entry(change, at))
+            .collect(),
     };
     write_to(args.output.as_deref(), |out| {
-        for (change, at) in rows {
-            let row = row(&stack, change, at);
+        for line in rows {
+            let row = match line {
+                Line::Entry(change, at) => row(&stack, change, at),
+                Line::Implied(path, layer) => implied_row(&path, layer),
+            };
             match args.format {
                 Format::Json => {
                     serde_json::to_writer(&mut *out, &row)?;
@@ -91,9 +102,10 @@ pub fn run(args: Args) -> CmdResult {
                         .target
                         .as_deref()
                         .map_or(String::new(), |t| format!(" -> {t}"));
+                    let implied = if row.implied { "  (implied)" } else { "" };
                     writeln!(
                         out,
-                        "{change}{} {:>12} {:>3}  {}{target}",
+                        "{change}{} {:>12} {:>3}  {}{target}{implied}",
                         symbolic(row.kind, &row.mode),
                         row.size,
                         row.layer,
@@ -121,6 +133,33 @@ fn layer_changes(stack: &Stack, n: usize) -> Vec<(Option<&'static str>, At)> {
     rows
 }
 
+/// The merged entries with the parent directories no layer lists, each just before its contents.
+fn with_implied_dirs(stack: &Stack, merged: Vec<At>) -> Vec<Line> {
+    let implied = plinth_image::files::implied_dirs(merged.iter().map(|&at| stack.path(at)));
+    let mut implied = implied.into_iter().peekable();
+    let mut lines = Vec::with_capacity(merged.len());
+    for (i, at) in merged.into_iter().enumerate() {
+        while let Some((_, path)) = implied.next_if(|(before, _)| *before == i) {
+            lines.push(Line::Implied(path, at.layer));
+        }
+        lines.push(Line::Entry(None, at));
+    }
+    lines
+}
+
+fn implied_row<'a>(path: &[u8], layer: u32) -> Row<'a> {
+    Row {
+        change: None,
+        path: format!("/{}", String::from_utf8_lossy(path)),
+        kind: "dir",
+        size: 0,
+        mode: "0755".into(),
+        layer,
+        target: None,
+        implied: true,
+    }
+}
+
 fn row<'a>(stack: &Stack, change: Option<&'static str>, at: At) -> Row<'a> {
     let e = stack.entry(at);
     let kind = match e.kind {
@@ -141,6 +180,7 @@ fn row<'a>(stack: &Stack, change: Option<&'static str>, at: At) -> Row<'a> {
         mode: format!("{:04o}", e.mode & 0o7777),
         layer: at.layer,
         target,
+        implied: false,
     }
 }
 

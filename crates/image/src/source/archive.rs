@@ -43,6 +43,8 @@ pub enum Contents {
     Docker(Vec<DockerEntry>),
     /// An OCI layout's `index.json`.
     Oci(Index),
+    /// Neither: a tar of something else (a root filesystem, say).
+    Plain,
 }
 
 /// One image of a `docker save` manifest.json.
@@ -86,6 +88,7 @@ impl Archive {
             let kind = match contents {
                 Contents::Docker(_) => "docker-archive",
                 Contents::Oci(_) => "oci-archive",
+                Contents::Plain => "rootfs-archive",
             };
             archive.name = format!("{kind}:{}", path.display());
         }
@@ -156,8 +159,16 @@ impl Archive {
     fn contents(&self) -> Result<Contents> {
         if self.members.contains_key("manifest.json") {
             let bytes = self.read_member("manifest.json", MAX_JSON)?;
-            let entries: Vec<DockerEntry> =
-                parse_json(&format!("{}: manifest.json", self.name), &bytes)?;
+            // A root filesystem may hold a manifest.json of its own: say what was expected.
+            let entries: Vec<DockerEntry> = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::format(
+                    &self.name,
+                    format!(
+                        "manifest.json is not a docker save image manifest ({e}); a root filesystem tarball reads as rootfs-archive:{}",
+                        self.path.display()
+                    ),
+                )
+            })?;
             if entries.is_empty() {
                 return Err(Error::format(&self.name, "manifest.json lists no images"));
             }
@@ -170,10 +181,7 @@ impl Archive {
                 &bytes,
             )?));
         }
-        Err(Error::format(
-            &self.name,
-            "not an image archive (no manifest.json, no OCI index.json)",
-        ))
+        Ok(Contents::Plain)
     }
 
     /// Reads a whole member, refusing more than `limit` bytes.
@@ -268,6 +276,7 @@ impl Archive {
             media_type: None,
             config: config_desc,
             layers,
+            annotations: Default::default(),
         };
         Ok((config, manifest))
     }

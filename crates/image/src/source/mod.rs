@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod layout;
+pub mod rootfs;
 
 use std::io::Read;
 

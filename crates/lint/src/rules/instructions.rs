@@ -32,7 +32,7 @@ pub fn check(df: &Dockerfile, out: &mut Findings) {
                 } if sources.iter().any(|s| is_local_file(s)) => {
                     out.add("PL302", inst);
                 }
-                Op::Cmd { exec } => {
+                Op::Cmd { exec, .. } => {
                     cmds += 1;
                     if cmds > 1 {
                         out.add("PL303", inst);
@@ -41,7 +41,7 @@ pub fn check(df: &Dockerfile, out: &mut Findings) {
                         out.add_msg("PL305", inst, "CMD in shell form".into());
                     }
                 }
-                Op::Entrypoint { exec } => {
+                Op::Entrypoint { exec, .. } => {
                     entrypoints += 1;
                     if entrypoints > 1 {
                         out.add("PL304", inst);

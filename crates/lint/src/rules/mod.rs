@@ -9,6 +9,7 @@ mod instructions;
 mod layers;
 mod privilege;
 mod run;
+mod toolchain;
 
 use crate::config::Config;
 use crate::diagnostic::Severity;
@@ -72,6 +73,7 @@ pub fn check(df: &Dockerfile, config: &Config) -> Vec<Finding> {
     instructions::check(df, &mut out);
     layers::check(df, &mut out);
     privilege::check(df, &mut out);
+    toolchain::check(df, &mut out);
     out.0
 }
 
@@ -186,6 +188,14 @@ static RULES: &[Rule] = &[
         "use an image from a registry listed in trustedRegistries",
         "Active only when `trustedRegistries` is set in the config. Images without a \
          registry host are from docker.io.",
+    ),
+    rule(
+        "PL109",
+        None,
+        Warning,
+        "the final image is a compiler or SDK image that only runs a built artifact",
+        "build in a first stage and COPY --from it onto a runtime base (distroless, a JRE, -slim)",
+        "The last stage stands on a toolchain image (golang, rust, maven, gradle, gcc, an          openjdk JDK, a `*-sdk` or `*-devel` image; node when the stage runs a bundler or          `npm run build`; python when it installs compilers or `-dev` packages) and its          CMD/ENTRYPOINT runs what was built. The compiler, headers and caches ship with the          application: hundreds of megabytes and hundreds of packages that only widen the attack          surface. A multi-stage build keeps them in the build stage: `FROM golang:1.22 AS build`          … `FROM gcr.io/distroless/static-debian12` + `COPY --from=build /out/server /server`.          The message names the runtime base that fits: static Go → distroless static or scratch,          Rust → distroless cc, JVM → a JRE image, .NET → the runtime image, `-devel` → `-runtime`.          Not flagged when the command needs the toolchain at run time (`go run`, `cargo run`,          `mvn`, `gradle`, `npm`/`yarn` scripts, nodemon, ts-node, Jupyter, `dotnet run|watch`),          or when the stage writes no CMD or ENTRYPOINT of its own.",
     ),
     rule(
         "PL201",

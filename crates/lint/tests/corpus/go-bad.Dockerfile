@@ -1,4 +1,4 @@
-# expect: PL502
+# expect: PL502 PL109
 FROM golang:1.22
 WORKDIR /go/src/app
 # expect: PL402

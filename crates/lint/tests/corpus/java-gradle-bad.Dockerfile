@@ -1,4 +1,4 @@
-# expect: PL502
+# expect: PL502 PL109
 FROM eclipse-temurin:21-jdk
 WORKDIR /app
 # expect: PL402

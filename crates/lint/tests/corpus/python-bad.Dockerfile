@@ -1,4 +1,4 @@
-# expect: PL502
+# expect: PL502 PL109
 FROM python:3.11
 WORKDIR /app
 # expect: PL211 PL403
