@@ -72,7 +72,7 @@ pub struct Report {
     pub updates: Vec<Update>,
     pub skipped: Vec<Skip>,
     pub notes: Vec<Note>,
-    /// References checked against a registry.
+    /// References the registries answered for.
     pub checked: usize,
     pub requests: Counts,
 }
@@ -138,6 +138,7 @@ pub fn check(inputs: &[Input], opts: &Options, lookup: &Lookup) -> Report {
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_by_key(|(i, _)| *i);
     for (_, outcome) in results {
+        report.checked -= usize::from(outcome.skipped.is_some());
         report.updates.extend(outcome.updates);
         report.notes.extend(outcome.notes);
         report.skipped.extend(outcome.skipped);

@@ -47,7 +47,11 @@ pub fn table(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             writeln!(w, "{}", line.trim_end())?;
         }
     } else {
-        writeln!(w, "All {} image references are up to date.", report.checked)?;
+        writeln!(
+            w,
+            "No updates for the {} references checked.",
+            report.checked
+        )?;
     }
     for s in &report.skipped {
         writeln!(w, "skipped {}:{} {}: {}", s.file, s.line, s.image, s.reason)?;
@@ -61,7 +65,7 @@ pub fn markdown(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     if report.updates.is_empty() {
         writeln!(
             w,
-            "All {} image references are up to date.\n",
+            "No updates for the {} references checked.\n",
             report.checked
         )?;
     } else {
