@@ -9,7 +9,8 @@
 //! it is given ([`inputs`] finds the usual ones in a directory).
 //!
 //! **Architecture Invariant:** a rewrite changes only the bytes of the references it updates;
-//! everything else in the file is kept byte for byte (`tests/outdated.rs` diffs them).
+//! everything else in the file is kept byte for byte (`crates/cli/tests/outdated.rs` compares
+//! the whole file).
 
 pub mod cache;
 pub mod config;
