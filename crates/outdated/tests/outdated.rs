@@ -132,6 +132,7 @@ fn world() -> World {
     for t in ["main", "latest"] {
         w.tag("lib/noversions", t);
     }
+    w.tag("lib/spent", "1.0");
     w
 }
 
@@ -177,10 +178,14 @@ fn serve(world: World) -> Fake {
                 .and_then(|l| tags.iter().position(|t| *t == l))
                 .map_or(0, |i| i + 1);
             let page: Vec<_> = tags.iter().skip(start).take(n).collect();
-            return Reply::json(
-                200,
-                &serde_json::json!({"name": repo, "tags": page}).to_string(),
-            );
+            let body = serde_json::json!({"name": repo, "tags": page}).to_string();
+            // Docker Hub's header; the budget runs out with the listing of lib/spent.
+            let left = if repo == "lib/spent" {
+                "0;w=21600"
+            } else {
+                "99;w=21600"
+            };
+            return Reply::json(200, &body).with("ratelimit-remaining", left);
         }
         if let Some((repo, reference)) = rest.split_once("/manifests/") {
             let digest = match Digest::parse(reference) {
@@ -228,16 +233,19 @@ fn run(fake: &Fake, dockerfile: &str, opts: &Options, max_pages: usize) -> Repor
         max_pages,
         ..Settings::default()
     };
+    run_files(fake, &[("Dockerfile", dockerfile)], opts, settings)
+}
+
+fn run_files(fake: &Fake, files: &[(&str, &str)], opts: &Options, settings: Settings) -> Report {
     let lookup = Lookup::new(settings);
-    let text = dockerfile.replace("REG", &fake.addr);
-    plinth_outdated::check(
-        &[Input {
-            file: "Dockerfile".into(),
-            text,
-        }],
-        opts,
-        &lookup,
-    )
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(file, text)| Input {
+            file: file.to_string(),
+            text: text.replace("REG", &fake.addr),
+        })
+        .collect();
+    plinth_outdated::check(&inputs, opts, &lookup)
 }
 
 fn updates_of(report: &Report, line: usize) -> Vec<(Kind, &str)> {
@@ -273,7 +281,8 @@ fn every_rule_against_a_fake_registry() {
          FROM REG/lib/noversions:main\n\
          FROM 127.0.0.1:1/lib/x:1.0\n\
          FROM build\n\
-         FROM scratch\n"
+         FROM scratch\n\
+         FROM REG/lib/Not::Valid\n"
     );
     let report = run(&fake, &dockerfile, &Options::default(), 60);
     let a = &fake.addr;
@@ -366,7 +375,11 @@ fn every_rule_against_a_fake_registry() {
         .iter()
         .map(|s| (s.line, s.reason.as_str()))
         .collect();
-    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[2].0 == 13 && reasons[2].1.contains("invalid image reference"),
+        "{reasons:?}"
+    );
     assert!(
         reasons[0].0 == 9 && reasons[0].1.contains("no versioned tags"),
         "{reasons:?}"
@@ -448,5 +461,100 @@ fn page_cap_is_reported_and_pins_are_proposed() {
     assert!(
         pin.new_from
             .starts_with(&format!("{}/lib/nginx:1.27@sha256:", fake.addr))
+    );
+}
+
+#[test]
+fn an_exhausted_rate_limit_stops_the_asking() {
+    let fake = serve(world());
+    let opts = Options {
+        parallel: 1,
+        ..Options::default()
+    };
+    let report = run(
+        &fake,
+        "FROM REG/lib/spent:1.0\nFROM REG/lib/spent:1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000\nFROM REG/lib/golang:1.22-alpine\n",
+        &opts,
+        5,
+    );
+    let reasons: Vec<(usize, &str)> = report
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .all(|(_, r)| r.contains("rate limit used up")),
+        "{reasons:?}"
+    );
+    assert!(
+        fake.hits("/v2/lib/golang/").is_empty(),
+        "golang never asked"
+    );
+    assert!(
+        fake.hits("/v2/lib/spent/manifests/").is_empty(),
+        "no HEAD after the budget ran out"
+    );
+}
+
+#[test]
+fn compose_and_manifests_share_one_listing_and_the_disk_cache_the_next_run() {
+    let fake = serve(world());
+    let cache = tempfile::tempdir().expect("tempdir");
+    let settings = || Settings {
+        page_size: 1000,
+        cache: Some(plinth_outdated::cache::DiskCache {
+            dir: cache.path().to_path_buf(),
+            ttl: std::time::Duration::from_secs(600),
+        }),
+        ..Settings::default()
+    };
+    let files = [
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: \"REG/lib/nginx:1.25\"\n",
+        ),
+        (
+            "deploy.yaml",
+            "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: REG/lib/nginx:1.25  # web\n",
+        ),
+    ];
+    let opts = Options {
+        pin: true,
+        ..Options::default()
+    };
+    let first = run_files(&fake, &files, &opts, settings());
+    let kinds: Vec<(&str, usize, Kind)> = first
+        .updates
+        .iter()
+        .map(|u| (u.file.as_str(), u.line, u.update_type))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("compose.yaml", 3, Kind::Minor),
+            ("compose.yaml", 3, Kind::PinDigest),
+            ("deploy.yaml", 7, Kind::Minor),
+            ("deploy.yaml", 7, Kind::PinDigest)
+        ]
+    );
+    assert_eq!(first.requests.tag_listings, 1);
+    assert_eq!(first.requests.heads, 2, "1.27 and 1.25, once each");
+    let second = run_files(&fake, &files, &opts, settings());
+    assert_eq!(second.requests.tag_listings + second.requests.heads, 0);
+    assert_eq!(second.requests.cache_hits, 3);
+    assert_eq!(
+        second
+            .updates
+            .iter()
+            .map(|u| &u.new_from)
+            .collect::<Vec<_>>(),
+        first
+            .updates
+            .iter()
+            .map(|u| &u.new_from)
+            .collect::<Vec<_>>()
     );
 }
