@@ -185,7 +185,15 @@ fn serve(world: World) -> Fake {
             } else {
                 "99;w=21600"
             };
-            return Reply::json(200, &body).with("ratelimit-remaining", left);
+            let reply = Reply::json(200, &body).with("ratelimit-remaining", left);
+            // Every repository but python says where the next page is.
+            return match page.last() {
+                Some(last) if repo != "lib/python" && start + n < tags.len() => reply.with(
+                    "Link",
+                    &format!(r#"</v2/{repo}/tags/list?n={n}&last={last}>; rel="next""#),
+                ),
+                _ => reply,
+            };
         }
         if let Some((repo, reference)) = rest.split_once("/manifests/") {
             let digest = match Digest::parse(reference) {
@@ -557,4 +565,33 @@ fn compose_and_manifests_share_one_listing_and_the_disk_cache_the_next_run() {
             .map(|u| &u.new_from)
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn link_headers_are_followed() {
+    let fake = serve(world());
+    let settings = Settings {
+        page_size: 1,
+        ..Settings::default()
+    };
+    let report = run_files(
+        &fake,
+        &[("Dockerfile", "FROM REG/lib/nginx:1.25\n")],
+        &Options::default(),
+        settings,
+    );
+    assert_eq!(report.updates.len(), 1, "{report:?}");
+    assert_eq!(report.updates[0].new_tag.as_deref(), Some("1.27"));
+    let pages: Vec<String> = fake
+        .hits("/v2/lib/nginx/tags/list")
+        .into_iter()
+        .filter(|r| r.header("authorization").is_some())
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        pages.len(),
+        3,
+        "three tags, one a page, no empty page after: {pages:?}"
+    );
+    assert!(pages[1].contains("last=1.25"), "{pages:?}");
 }

@@ -42,15 +42,17 @@ pub struct RateLimit {
 
 impl Registry {
     /// Lists the repository's tags, `page_size` per request and at most `max_pages` requests.
-    /// Follows `Link: <…>; rel="next"`; without one, a full page is followed by a request
-    /// for the tags after its last entry (`last=`), until a page comes back short or brings
-    /// nothing new (a registry that ignores `last` would otherwise loop).
+    /// Follows `Link: <…>; rel="next"`; from a registry that sends none, a full page is
+    /// followed by a request for the tags after its last entry (`last=`), until a page comes
+    /// back short or brings nothing new (a registry that ignores `last` would otherwise loop).
     pub fn list_tags(&self, page_size: usize, max_pages: usize) -> Result<TagList> {
         let client = self.client();
         let base = format!("/v2/{}/tags/list", client.repository());
         let mut path = format!("{base}?n={page_size}");
         let mut list = TagList::default();
         let mut seen = HashSet::new();
+        // A registry that has sent `Link` once says "no more" by leaving it out.
+        let mut links = false;
         loop {
             if list.pages == max_pages {
                 list.truncated = true;
@@ -73,6 +75,7 @@ impl Registry {
             }
             list.rate_limit = rate_limit(&resp).or(list.rate_limit);
             let next = header(&resp, "link").and_then(|l| next_link(&l));
+            links |= next.is_some();
             let page =
                 read_page(&mut resp).map_err(|m| client.network(format!("tag list: {m}")))?;
             let full = page.len() >= page_size;
@@ -86,7 +89,7 @@ impl Registry {
             }
             path = match (next, last) {
                 (Some(next), _) if fresh > 0 => next,
-                (None, Some(last)) if full && fresh > 0 => {
+                (None, Some(last)) if full && fresh > 0 && !links => {
                     format!("{base}?n={page_size}&last={}", query_escape(&last))
                 }
                 _ => return Ok(list),
