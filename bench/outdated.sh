@@ -52,3 +52,10 @@ echo "references: $(jq '.checked' "$WORK/out.json"), updates: $(jq '.updates | l
 echo "requests: $(jq -c '.requests' "$WORK/out.json")"
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/h.json" "$CMD" >/dev/null
 echo "median wall time: $(jq '.results[0].median' "$WORK/h.json") s over $RUNS runs"
+
+# The same run with the disk cache warm (the warm-up fills it): no request at all.
+CACHED="$PLINTH outdated $WORK/files -f json --pin --cache-dir $WORK/cache"
+$CACHED >/dev/null
+echo "cached run requests: $($CACHED | jq -c '.requests')"
+hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/c.json" "$CACHED" >/dev/null
+echo "median wall time, cache warm: $(jq '.results[0].median' "$WORK/c.json") s over $RUNS runs"
