@@ -223,6 +223,11 @@ fn check_one(
     if let Some(eol) = distro::eol_note(table, &f.image.repository, &tag, today) {
         out.notes.push(note(eol));
     }
+    if f.image.digest.is_some() && !f.tag_written {
+        out.notes
+            .push(note("pinned by digest alone: no tag to follow".into()));
+        return out;
+    }
     // A reference pinned to one platform's manifest keeps pointing at that platform.
     let platform = match &f.image.digest {
         Some(d) => match pinned_platform(f, d, lookup, opts) {

@@ -290,7 +290,8 @@ fn every_rule_against_a_fake_registry() {
          FROM 127.0.0.1:1/lib/x:1.0\n\
          FROM build\n\
          FROM scratch\n\
-         FROM REG/lib/Not::Valid\n"
+         FROM REG/lib/Not::Valid\n\
+         FROM REG/lib/nginx@{now_125}\n"
     );
     let report = run(&fake, &dockerfile, &Options::default(), 60);
     let a = &fake.addr;
@@ -396,7 +397,14 @@ fn every_rule_against_a_fake_registry() {
         reasons[1].0 == 10 && reasons[1].1.contains("connection refused"),
         "{reasons:?}"
     );
-    assert_eq!(report.checked, 7);
+    assert!(updates_of(&report, 14).is_empty());
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.line == 14 && n.note.contains("digest alone"))
+    );
+    assert_eq!(report.checked, 8);
 
     // One listing per repository (python: 50 pages of 100, followed without Link), one HEAD
     // per tag or digest asked about.
