@@ -44,6 +44,8 @@ enum Command {
     Diff(cmd::diff::Args),
     /// Compare two versions the way an ecosystem's own tool does: prints <, = or >.
     Vercmp(cmd::vercmp::Args),
+    /// Newer base-image tags and moved digests in Dockerfiles, compose files and manifests.
+    Outdated(cmd::outdated::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => cmd::compare::run(a),
         Command::Diff(a) => cmd::diff::run(a),
         Command::Vercmp(a) => cmd::vercmp::run(a),
+        Command::Outdated(a) => cmd::outdated::run(a),
     };
     match result {
         Ok(code) => code,

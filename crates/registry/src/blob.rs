@@ -38,6 +38,7 @@ impl<'a> BlobReader<'a> {
             path: &path,
             accept: None,
             range_from: None,
+            head: false,
         };
         let mut resp = client.get(&get)?;
         match resp.status().as_u16() {
@@ -80,6 +81,7 @@ impl<'a> BlobReader<'a> {
             path: &self.path,
             accept: None,
             range_from: Some(self.offset),
+            head: false,
         };
         let mut resp = self
             .client

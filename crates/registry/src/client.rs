@@ -44,6 +44,8 @@ pub struct Get<'a> {
     pub path: &'a str,
     pub accept: Option<&'a str>,
     pub range_from: Option<u64>,
+    /// Send `HEAD` instead of `GET` (a manifest's digest without its body).
+    pub head: bool,
 }
 
 impl Client {
@@ -225,6 +227,7 @@ impl Client {
             path: "",
             accept: Some("application/json"),
             range_from: None,
+            head: false,
         };
         let resp = self
             .send_to(&url, &get, basic.as_deref(), true)
@@ -378,7 +381,11 @@ impl Client {
         } else {
             &self.proxied
         };
-        let mut builder = agent.get(url);
+        let mut builder = if req.head {
+            agent.head(url)
+        } else {
+            agent.get(url)
+        };
         if let Some(accept) = req.accept {
             builder = builder.header("Accept", accept);
         }
@@ -391,7 +398,8 @@ impl Client {
         let result = builder.call();
         match &result {
             Ok(resp) => debug::log(format_args!(
-                "GET {} (auth: {}) → {}",
+                "{} {} (auth: {}) → {}",
+                if req.head { "HEAD" } else { "GET" },
                 strip_query(url),
                 auth.map_or("none".into(), debug::redact),
                 resp.status()

@@ -27,6 +27,7 @@ mod progress;
 mod reference;
 mod save;
 mod source;
+mod tags;
 
 use plinth_image::select::{self, Selector};
 use plinth_image::spec::{Index, MediaKind, Platform, parse_json};
@@ -37,6 +38,7 @@ pub use options::Options;
 pub use reference::{ImageRef, is_loopback_host};
 pub use save::{SaveError, Saved, pull};
 pub use source::{Fetched, MAX_MANIFEST, Registry};
+pub use tags::{Head, RateLimit, TagList};
 
 /// A download that failed part way, after retries and resumptions. It travels inside the
 /// `io::Error` a blob stream returns, so a caller can tell a network failure from bad data.

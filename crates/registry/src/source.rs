@@ -19,7 +19,7 @@ use crate::reference::ImageRef;
 pub const MAX_MANIFEST: u64 = 4 << 20;
 
 /// Every manifest flavour plinth reads, index types first so a tag yields the whole index.
-const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+pub(crate) const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
     application/vnd.docker.distribution.manifest.list.v2+json, \
     application/vnd.oci.image.manifest.v1+json, \
     application/vnd.docker.distribution.manifest.v2+json";
@@ -67,6 +67,10 @@ impl Registry {
         &self.image
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Fetches the manifest or index the reference names (its tag, or its digest).
     pub fn fetch_top(&self) -> Result<Fetched> {
         self.fetch_manifest(&self.image.manifest_ref(), self.image.digest.as_ref())
@@ -80,6 +84,7 @@ impl Registry {
             path: &path,
             accept: Some(MANIFEST_ACCEPT),
             range_from: None,
+            head: false,
         };
         let mut resp = self.client.get(&get)?;
         match resp.status().as_u16() {

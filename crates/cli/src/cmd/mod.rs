@@ -5,6 +5,7 @@ pub mod diff;
 pub mod files;
 pub mod layers;
 pub mod lint;
+pub mod outdated;
 pub mod pull;
 pub mod sbom;
 pub mod scan;
