@@ -1,0 +1,289 @@
+//! `plinth sbom dir:` on source trees whose lockfiles the real package managers write at test
+//! time (npm, cargo), compared with `syft scan dir:` on the same tree; malformed lockfiles;
+//! `--skip-dirs`, `--skip-files`, `.gitignore` and symlinks out of the tree.
+//!
+//! A tool that is absent (or a registry that cannot be reached) skips its part with a printed
+//! line.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn plinth() -> Command {
+    Command::cargo_bin("plinth").unwrap()
+}
+
+/// The inventory JSON of `plinth sbom dir:TREE` with extra flags.
+fn sbom(tree: &Path, flags: &[&str]) -> Value {
+    let out = plinth()
+        .arg("sbom")
+        .arg(format!("dir:{}", tree.display()))
+        .args(["-f", "json"])
+        .args(flags)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs a tool in `dir`; `None` (with a printed line) when it is absent or fails.
+fn tool(dir: &Path, program: &str, args: &[&str]) -> Option<()> {
+    match Std::new(program).args(args).current_dir(dir).output() {
+        Ok(o) if o.status.success() => Some(()),
+        Ok(o) => {
+            println!(
+                "skipped: {program} {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            );
+            None
+        }
+        Err(e) => {
+            println!("skipped: {program}: {e}");
+            None
+        }
+    }
+}
+
+type Id = (String, String, String);
+
+fn ids(packages: &Value, purl_key: &str) -> BTreeSet<Id> {
+    packages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap_or("").to_owned();
+            (s("name"), s("version"), s(purl_key))
+        })
+        .collect()
+}
+
+fn syft() -> Option<PathBuf> {
+    let path = std::env::var_os("PLINTH_SYFT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-peers/bin/syft"));
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("skipped: syft not installed (../shared/scripts/peers.sh)");
+        None
+    }
+}
+
+fn syft_ids(syft: &Path, tree: &Path) -> BTreeSet<Id> {
+    let out = Std::new(syft)
+        .args([
+            "scan",
+            "-q",
+            &format!("dir:{}", tree.display()),
+            "-o",
+            "json",
+        ])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .env("SYFT_FILE_METADATA_SELECTION", "none")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    ids(&report["artifacts"], "purl")
+}
+
+/// An npm project (two dependencies, one dev dependency) and a cargo project, locked by npm
+/// and cargo themselves. `None` when a tool could not run.
+fn real_tree() -> Option<tempfile::TempDir> {
+    let tree = tempfile::tempdir().unwrap();
+    let web = tree.path().join("web");
+    std::fs::create_dir(&web).unwrap();
+    let npm = ["--package-lock-only", "--no-audit", "--no-fund"];
+    tool(&web, "npm", &["init", "-y"])?;
+    tool(
+        &web,
+        "npm",
+        &[
+            &["install"][..],
+            &npm,
+            &["lodash@4.17.21", "minimist@1.2.5"],
+        ]
+        .concat(),
+    )?;
+    tool(
+        &web,
+        "npm",
+        &[&["install", "--save-dev"][..], &npm, &["is-number@7.0.0"]].concat(),
+    )?;
+    let rs = tree.path().join("rs");
+    std::fs::create_dir_all(rs.join("src")).unwrap();
+    std::fs::write(
+        rs.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nmemchr = \"2\"\nserde_json = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(rs.join("src/main.rs"), "fn main() {}\n").unwrap();
+    tool(&rs, "cargo", &["generate-lockfile", "--offline"])?;
+    Some(tree)
+}
+
+#[test]
+fn real_lockfiles_match_syft() {
+    let Some(tree) = real_tree() else { return };
+    let ours = sbom(tree.path(), &[]);
+    let packages = ours["packages"].as_array().unwrap();
+    // What npm wrote, read back with serde_json: every locked package, with its dev flag.
+    let lock: Value =
+        serde_json::from_slice(&std::fs::read(tree.path().join("web/package-lock.json")).unwrap())
+            .unwrap();
+    for (key, entry) in lock["packages"].as_object().unwrap() {
+        let Some(name) = key.strip_prefix("node_modules/") else {
+            continue;
+        };
+        let found = packages
+            .iter()
+            .find(|p| p["name"] == name && p["found_at"] == "/web/package-lock.json")
+            .unwrap_or_else(|| panic!("{name} from package-lock.json"));
+        assert_eq!(found["version"], entry["version"]);
+        assert_eq!(found["dev"].as_bool(), Some(entry["dev"] == true), "{name}");
+        assert_eq!(found["direct"], true, "{name} is named in package.json");
+    }
+    // What cargo wrote, counted by a line grep: one package per [[package]] table.
+    let cargo_lock = std::fs::read_to_string(tree.path().join("rs/Cargo.lock")).unwrap();
+    let crates = packages
+        .iter()
+        .filter(|p| p["found_at"] == "/rs/Cargo.lock")
+        .count();
+    assert_eq!(crates, cargo_lock.matches("[[package]]").count());
+
+    let Some(syft) = syft() else { return };
+    let theirs = syft_ids(&syft, tree.path());
+    // Syft leaves out npm dev dependencies by default (its
+    // javascript.include-dev-dependencies is false), so compare with --exclude-dev. Syft
+    // names the root project from package-lock.json's "" entry; plinth from package.json:
+    // the same (name, version, purl).
+    let ours = ids(&sbom(tree.path(), &["--exclude-dev"])["packages"], "purl");
+    assert_eq!(ours, theirs);
+    assert!(ours.iter().any(|(n, _, _)| n == "serde_json"));
+    assert!(!ours.iter().any(|(n, _, _)| n == "is-number"));
+}
+
+#[test]
+fn malformed_lockfiles_are_named_and_the_rest_is_read() {
+    let tree = tempfile::tempdir().unwrap();
+    let put = |rel: &str, text: &str| {
+        let p = tree.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    put(
+        "a/package-lock.json",
+        "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/x\": {\"vers",
+    );
+    put(
+        "b/pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\npackages:\n\tx@1.0.0:\n",
+    );
+    put(
+        "c/Gemfile.lock",
+        "GEM\n  specs:\n<<<<<<< HEAD\n    rack (3.0.0)\n=======\n    rack (3.0.1)\n>>>>>>> b\n",
+    );
+    put("d/go.mod", "module m\n\nrequire github.com/a/b v1.2.3\n");
+    let out = plinth()
+        .arg("sbom")
+        .arg(format!("dir:{}", tree.path().display()))
+        .args(["-f", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "npm-lock: /a/package-lock.json: line 1 column",
+        "pnpm-lock: /b/pnpm-lock.yaml: line 3: tab in indentation",
+        "gemfile-lock: /c/Gemfile.lock: line 3: merge conflict marker",
+    ] {
+        assert!(stderr.contains(expected), "{expected} in {stderr}");
+    }
+    let inventory: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = inventory["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["github.com/a/b"]);
+    // The SBOM says which files could not be read.
+    let unread: BTreeSet<&str> = inventory["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unread,
+        [
+            "/a/package-lock.json",
+            "/b/pnpm-lock.yaml",
+            "/c/Gemfile.lock"
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn skips_gitignore_and_symlinks_out_of_the_tree() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("Cargo.lock"), CARGO_LOCK).unwrap();
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    for dir in ["app", "testdata", "vendor/x", "build", ".git"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        std::fs::write(root.join(dir).join("Cargo.lock"), CARGO_LOCK).unwrap();
+    }
+    std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+    std::fs::write(root.join(".gitignore"), "/build/\n").unwrap();
+    let found = |flags: &[&str]| -> BTreeSet<String> {
+        sbom(root, flags)["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["found_at"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A git work tree: .git and what .gitignore names are left out; the link is not followed.
+    assert_eq!(
+        found(&[]),
+        [
+            "/app/Cargo.lock",
+            "/testdata/Cargo.lock",
+            "/vendor/x/Cargo.lock"
+        ]
+        .map(String::from)
+        .into()
+    );
+    assert_eq!(
+        found(&[
+            "--skip-dirs",
+            "**/testdata",
+            "--skip-files",
+            "vendor/*/Cargo.lock"
+        ]),
+        ["/app/Cargo.lock".to_owned()].into()
+    );
+    // Outside a work tree .gitignore is an ordinary file.
+    std::fs::remove_dir_all(root.join(".git")).unwrap();
+    assert!(found(&[]).contains("/build/Cargo.lock"));
+}
+
+const CARGO_LOCK: &str = "version = 3\n\n[[package]]\nname = \"memchr\"\nversion = \"2.7.4\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
