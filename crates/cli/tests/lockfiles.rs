@@ -179,6 +179,88 @@ fn real_lockfiles_match_syft() {
     assert!(!ours.iter().any(|(n, _, _)| n == "is-number"));
 }
 
+/// A Python project locked by uv (installed from PyPI into a venv the test makes), with a
+/// requirements.txt that uv exports from the lock without the dev group.
+#[test]
+fn uv_lock_and_exported_requirements_match_syft() {
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    let venv = root.join("venv");
+    let Some(()) = tool(root, "python3", &["-m", "venv", venv.to_str().unwrap()]) else {
+        return;
+    };
+    let pip = venv.join("bin/pip");
+    let Some(()) = tool(root, pip.to_str().unwrap(), &["install", "-q", "uv"]) else {
+        return;
+    };
+    let uv = venv.join("bin/uv");
+    let project = root.join("py");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(
+        project.join("pyproject.toml"),
+        "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"requests==2.31.0\"]\n\n[dependency-groups]\ndev = [\"iniconfig==2.0.0\"]\n",
+    )
+    .unwrap();
+    let uv = uv.to_str().unwrap();
+    tool(&project, uv, &["lock", "-q"]).unwrap();
+    let export = [
+        "export",
+        "-q",
+        "--no-hashes",
+        "--no-dev",
+        "--format",
+        "requirements-txt",
+    ];
+    tool(
+        &project,
+        uv,
+        &[&export[..], &["-o", "requirements.txt"]].concat(),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&venv).unwrap();
+
+    let inventory = sbom(root, &[]);
+    let packages = inventory["packages"].as_array().unwrap();
+    let from = |file: &str| -> BTreeSet<(String, String)> {
+        packages
+            .iter()
+            .filter(|p| p["found_at"] == file)
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().into(),
+                    p["version"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    // uv's own export of the non-dev packages is what plinth reads as non-dev in uv.lock.
+    let locked_main: BTreeSet<_> = packages
+        .iter()
+        .filter(|p| p["found_at"] == "/py/uv.lock" && p["dev"] == false)
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().into(),
+                p["version"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(locked_main, from("/py/requirements.txt"));
+    let iniconfig = packages.iter().find(|p| p["name"] == "iniconfig").unwrap();
+    assert_eq!(
+        (&iniconfig["direct"], &iniconfig["dev"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+
+    let Some(syft) = syft() else { return };
+    // Syft reads requirements.txt but has no uv.lock cataloger: without the dev group, uv.lock
+    // adds nothing to what requirements.txt names, so the sets are equal.
+    let theirs = syft_ids(&syft, root);
+    assert_eq!(
+        ids(&sbom(root, &["--exclude-dev"])["packages"], "purl"),
+        theirs
+    );
+}
+
 #[test]
 fn malformed_lockfiles_are_named_and_the_rest_is_read() {
     let tree = tempfile::tempdir().unwrap();
