@@ -369,3 +369,54 @@ fn skips_gitignore_and_symlinks_out_of_the_tree() {
 }
 
 const CARGO_LOCK: &str = "version = 3\n\n[[package]]\nname = \"memchr\"\nversion = \"2.7.4\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+
+/// `plinth scan dir:` on a source tree, against the real OSV records in ../shared: the
+/// finding names the lockfile; `--exclude-dev` drops what only development needs.
+#[test]
+fn scan_of_a_source_tree_uses_real_advisories() {
+    let Some(vulndata) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("v.redb");
+    plinth()
+        .args(["db", "import", "--db"])
+        .arg(&db)
+        .arg(vulndata.join("osv"))
+        .assert()
+        .success();
+    let tree = work.path().join("tree/web");
+    std::fs::create_dir_all(&tree).unwrap();
+    // minimist 1.2.5 is affected by GHSA-xvch-5gv4-984h (CVE-2021-44906) in the records.
+    std::fs::write(
+        tree.join("package-lock.json"),
+        r#"{"lockfileVersion":3,"packages":{"":{"devDependencies":{"minimist":"1.2.5"}},"node_modules/minimist":{"version":"1.2.5","dev":true}}}"#,
+    )
+    .unwrap();
+    let scan = |flags: &[&str]| -> Value {
+        let out = plinth()
+            .env("PLINTH_DB", &db)
+            .arg("scan")
+            .arg(format!("dir:{}", work.path().join("tree").display()))
+            .args(["-f", "json"])
+            .args(flags)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let report = scan(&[]);
+    let findings = report["targets"][0]["findings"].as_array().unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f["package"] == "minimist")
+        .unwrap();
+    assert_eq!(f["id"], "CVE-2021-44906");
+    assert_eq!(f["found_at"], "/web/package-lock.json");
+    let report = scan(&["--exclude-dev"]);
+    assert!(
+        report["targets"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
