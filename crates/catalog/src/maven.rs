@@ -1,4 +1,4 @@
-//! Java build files: Maven's `pom.xml` (the dependencies it declares, `${…}` properties
+//! Java build files: Maven's `pom.xml` (the project and the dependencies it declares, `${…}` properties
 //! resolved from the same file, versions from its own `dependencyManagement`; a parent POM
 //! elsewhere is not read) and Gradle's `gradle.lockfile` (every resolved module with the
 //! configurations that need it).
@@ -41,6 +41,22 @@ pub fn parse_pom(file: &FileInput) -> Result<Vec<Package>, String> {
         })
         .collect();
     let mut out = Vec::new();
+    // The project itself, as Syft reports it: its coordinates, inherited from the parent
+    // where the file leaves them out.
+    if let (Some(group), Some(artifact)) =
+        (props.get("project.groupId"), text_of(project, "artifactId"))
+    {
+        let version = props.get("project.version").cloned().unwrap_or_default();
+        let mut p = Package::new(
+            PackageType::JavaArchive,
+            resolve(artifact),
+            version,
+            file.path,
+        );
+        p.namespace = Some(group.clone());
+        p.line = Some(doc.text_pos_at(project.range().start).row);
+        out.push(p);
+    }
     for d in child(project, "dependencies")
         .into_iter()
         .flat_map(|d| children(d, "dependency"))
@@ -194,6 +210,7 @@ mod tests {
         assert_eq!(
             got,
             [
+                ("org.p", "app", "3.0", None, Some(2)),
                 (
                     "com.fasterxml.jackson.core",
                     "jackson-databind",

@@ -420,3 +420,136 @@ fn scan_of_a_source_tree_uses_real_advisories() {
             .is_empty()
     );
 }
+
+/// Hand-written lockfiles of the other ecosystems (no package manager for them on the
+/// machine), against `syft scan dir:`. With `--exclude-dev` the sets are equal but for the
+/// differences listed, each explained.
+#[test]
+fn other_ecosystems_against_syft() {
+    let tree = tempfile::tempdir().unwrap();
+    for (rel, text) in HAND_WRITTEN {
+        let p = tree.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let ours = ids(&sbom(tree.path(), &["--exclude-dev"])["packages"], "purl");
+    assert!(ours.contains(&id("racc", "1.7.3", "pkg:gem/racc@1.7.3")));
+    assert!(ours.contains(&id("castore", "1.0.5", "pkg:hex/castore@1.0.5")));
+    let Some(syft) = syft() else { return };
+    let theirs = syft_ids(&syft, tree.path());
+    let only_syft: BTreeSet<Id> = theirs.difference(&ours).cloned().collect();
+    let only_plinth: BTreeSet<Id> = ours.difference(&theirs).cloned().collect();
+    assert_eq!(
+        only_syft,
+        [
+            // Syft adds the registry as a qualifier; plinth writes none (pub.dev is the
+            // default registry).
+            id("async", "2.11.0", "pkg:pub/async@2.11.0?hosted_url=pub.dev"),
+            // Syft keeps Maven's test scope and Gradle's test configurations; plinth marks
+            // them dev, and --exclude-dev leaves them out.
+            id("junit", "4.13.2", "pkg:maven/junit/junit@4.13.2"),
+            // Syft keeps `.git` of the repository URL in the namespace; plinth names the
+            // repository as the purl spec's swift examples do, without it.
+            id(
+                "swift-argument-parser",
+                "1.3.0",
+                "pkg:swift/github.com/apple/swift-argument-parser.git/swift-argument-parser@1.3.0"
+            ),
+        ]
+        .into()
+    );
+    assert_eq!(
+        only_plinth,
+        [
+            id("async", "2.11.0", "pkg:pub/async@2.11.0"),
+            id(
+                "swift-argument-parser",
+                "1.3.0",
+                "pkg:swift/github.com/apple/swift-argument-parser/swift-argument-parser@1.3.0"
+            ),
+            // Syft reports nothing from a Podfile.lock without SPEC CHECKSUMS.
+            id("Alamofire", "5.8.1", "pkg:cocoapods/Alamofire@5.8.1"),
+            id(
+                "Firebase/Core",
+                "10.0.0",
+                "pkg:cocoapods/Firebase@10.0.0#Core"
+            ),
+            id(
+                "FirebaseAnalytics",
+                "10.0.0",
+                "pkg:cocoapods/FirebaseAnalytics@10.0.0"
+            ),
+            // Syft has no cataloger for NuGet's packages.lock.json (only *.deps.json).
+            id(
+                "Newtonsoft.Json",
+                "13.0.3",
+                "pkg:nuget/Newtonsoft.Json@13.0.3"
+            ),
+            id("System.X", "4.3.0", "pkg:nuget/System.X@4.3.0"),
+        ]
+        .into()
+    );
+}
+
+fn id(name: &str, version: &str, purl: &str) -> Id {
+    (name.into(), version.into(), purl.into())
+}
+
+const HAND_WRITTEN: &[(&str, &str)] = &[
+    (
+        "rb/Gemfile.lock",
+        "GEM\n  remote: https://rubygems.org/\n  specs:\n    nokogiri (1.16.0)\n      racc (~> 1.4)\n    racc (1.7.3)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  nokogiri\n\nBUNDLED WITH\n   2.5.3\n",
+    ),
+    (
+        "php/composer.lock",
+        r#"{"packages":[{"name":"monolog/monolog","version":"3.5.0"}],"packages-dev":[{"name":"phpunit/phpunit","version":"10.5.0"}]}"#,
+    ),
+    (
+        "dart/pubspec.lock",
+        "packages:\n  async:\n    dependency: transitive\n    description:\n      name: async\n      url: \"https://pub.dev\"\n    source: hosted\n    version: \"2.11.0\"\nsdks:\n  dart: \">=3.0.0 <4.0.0\"\n",
+    ),
+    (
+        "swift/Package.resolved",
+        r#"{"pins":[{"identity":"swift-argument-parser","kind":"remoteSourceControl","location":"https://github.com/apple/swift-argument-parser.git","state":{"revision":"abc","version":"1.3.0"}}],"version":2}"#,
+    ),
+    (
+        "ex/mix.lock",
+        "%{\n  \"castore\": {:hex, :castore, \"1.0.5\", \"9eeebb\", [:mix], [], \"hexpm\", \"8d7c\"},\n}\n",
+    ),
+    (
+        "pods/Podfile.lock",
+        "PODS:\n  - Alamofire (5.8.1)\n  - Firebase/Core (10.0.0):\n    - FirebaseAnalytics (= 10.0.0)\n  - FirebaseAnalytics (10.0.0)\n\nDEPENDENCIES:\n  - Alamofire (~> 5.8)\n  - Firebase/Core\n\nCOCOAPODS: 1.15.2\n",
+    ),
+    (
+        "conan/conan.lock",
+        r#"{"version":"0.5","requires":["zlib/1.3.1#f52e03ae3d251dec704634230cd806a2%1708593606.497"],"build_requires":["cmake/3.28.1"]}"#,
+    ),
+    (
+        "java/pom.xml",
+        "<?xml version=\"1.0\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <groupId>org.p</groupId>\n  <artifactId>app</artifactId>\n  <version>3.0</version>\n  <properties><jackson.version>2.17.0</jackson.version></properties>\n  <dependencies>\n    <dependency><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-databind</artifactId><version>${jackson.version}</version></dependency>\n    <dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13.2</version><scope>test</scope></dependency>\n  </dependencies>\n</project>\n",
+    ),
+    (
+        "gradle/gradle.lockfile",
+        "com.google.guava:guava:33.0.0-jre=compileClasspath,runtimeClasspath\njunit:junit:4.13.2=testCompileClasspath\nempty=annotationProcessor\n",
+    ),
+    (
+        "dotnet/packages.lock.json",
+        r#"{"version":1,"dependencies":{"net8.0":{"Newtonsoft.Json":{"type":"Direct","requested":"[13.0.3, )","resolved":"13.0.3"},"System.X":{"type":"Transitive","resolved":"4.3.0"}}}}"#,
+    ),
+    (
+        "yarn/yarn.lock",
+        "# yarn lockfile v1\n\n\n\"@babel/code-frame@^7.0.0\":\n  version \"7.12.13\"\n  resolved \"https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.12.13.tgz\"\n  integrity sha512-x\n",
+    ),
+    (
+        "pnpm/pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      ms:\n        specifier: ^2.1.3\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n\nsnapshots:\n\n  ms@2.1.3: {}\n",
+    ),
+    (
+        "poetry/poetry.lock",
+        "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n[metadata]\nlock-version = \"2.0\"\npython-versions = \"^3.9\"\ncontent-hash = \"x\"\n",
+    ),
+    (
+        "pipenv/Pipfile.lock",
+        r#"{"_meta":{},"default":{"six":{"version":"==1.16.0"}},"develop":{"pytest":{"version":"==8.0.0"}}}"#,
+    ),
+];
