@@ -321,6 +321,36 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         ]
         .into()
     );
+    // CycloneDX says so too, and carries the line and direct flag of what it could read.
+    let out = plinth()
+        .arg("sbom")
+        .arg(format!("dir:{}", tree.path().display()))
+        .args(["-f", "cyclonedx-json"])
+        .output()
+        .unwrap();
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let props = |v: &Value| -> Vec<(String, String)> {
+        v["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().into(),
+                    p["value"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let meta = props(&bom["metadata"]);
+    assert!(meta.contains(&(
+        "plinth:warning".into(),
+        "gemfile-lock: /c/Gemfile.lock: line 3: merge conflict marker".into()
+    )));
+    assert_eq!(bom["compositions"][0]["aggregate"], "incomplete");
+    let go = props(&bom["components"][0]);
+    assert!(go.contains(&("plinth:location:0:line".into(), "3".into())));
+    assert!(go.contains(&("plinth:package:direct".into(), "true".into())));
 }
 
 #[test]
