@@ -12,6 +12,24 @@ pub enum PackageType {
     GoModule,
     RustCrate,
     JavaArchive,
+    /// Ruby gems (Gemfile.lock, installed gemspecs).
+    Gem,
+    /// PHP Composer packages.
+    Composer,
+    /// .NET NuGet packages.
+    Nuget,
+    /// Dart and Flutter packages from pub.
+    Pub,
+    /// Swift Package Manager dependencies.
+    Swift,
+    /// Elixir and Erlang packages from Hex.
+    Hex,
+    /// CocoaPods pods.
+    Cocoapods,
+    /// C and C++ packages from Conan.
+    Conan,
+    /// Conda packages.
+    Conda,
 }
 
 impl PackageType {
@@ -53,6 +71,21 @@ pub struct Package {
     /// RPM modularity label (`name:stream:version:context`), when the header has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modularity_label: Option<String>,
+    /// The 1-based line of `found_at` that declares the package, for formats made of lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Whether the project names the package itself (true) or gets it through another
+    /// package (false); `None` when the file does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<bool>,
+    /// Whether only development or test builds need the package; `None` when the file does
+    /// not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<bool>,
+    /// The requirement as written when the file pins no exact version (`requests>=2`); the
+    /// version is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
 }
 
 impl Package {
@@ -75,6 +108,10 @@ impl Package {
             namespace: None,
             files: Vec::new(),
             modularity_label: None,
+            line: None,
+            direct: None,
+            dev: None,
+            constraint: None,
         }
     }
 }

@@ -84,6 +84,46 @@ pub fn purl(pkg: &Package, os: Option<&Os>) -> String {
             let group = pkg.namespace.as_deref().unwrap_or(&pkg.name);
             head(&mut out, "maven", Some(group), &pkg.name, &pkg.version);
         }
+        PackageType::Composer => {
+            // `vendor/name`: the vendor is the namespace.
+            let (ns, name) = match pkg.name.split_once('/') {
+                Some((ns, name)) => (Some(ns), name),
+                None => (None, pkg.name.as_str()),
+            };
+            head(&mut out, "composer", ns, name, &pkg.version);
+        }
+        PackageType::Cocoapods => {
+            // A subspec `Pod/Sub` is the subpath of its pod.
+            let (name, sub) = match pkg.name.split_once('/') {
+                Some((name, sub)) => (name, Some(sub)),
+                None => (pkg.name.as_str(), None),
+            };
+            head(&mut out, "cocoapods", None, name, &pkg.version);
+            if let Some(sub) = sub {
+                out.push('#');
+                encode(&mut out, sub, false);
+            }
+        }
+        PackageType::Swift => {
+            let ns = pkg.namespace.as_deref();
+            head(&mut out, "swift", ns, &pkg.name, &pkg.version);
+        }
+        PackageType::Gem
+        | PackageType::Nuget
+        | PackageType::Pub
+        | PackageType::Hex
+        | PackageType::Conan
+        | PackageType::Conda => {
+            let ty = match pkg.kind {
+                PackageType::Gem => "gem",
+                PackageType::Nuget => "nuget",
+                PackageType::Pub => "pub",
+                PackageType::Hex => "hex",
+                PackageType::Conan => "conan",
+                _ => "conda",
+            };
+            head(&mut out, ty, None, &pkg.name, &pkg.version);
+        }
     }
     qualifiers.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (key, value)) in qualifiers.iter().enumerate() {

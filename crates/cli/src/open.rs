@@ -38,6 +38,37 @@ pub struct ImageOpts {
     pub timeout: Option<f64>,
 }
 
+/// Options for source trees (`dir:` targets), with Trivy's names.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TreeOpts {
+    /// Directories a `dir:` walk leaves out: globs relative to the root, `**` crossing
+    /// directories (e.g. `**/testdata`). Repeatable or comma-separated. Inside a git work
+    /// tree, what .gitignore files ignore is left out too.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_dirs: Vec<String>,
+    /// Files a `dir:` walk leaves out, as globs like --skip-dirs.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_files: Vec<String>,
+    /// Leave out packages a lockfile marks as development-only (Trivy leaves them out
+    /// unless given --include-dev-deps).
+    #[arg(long)]
+    pub exclude_dev: bool,
+}
+
+impl TreeOpts {
+    /// The image with the skips applied (they only change directory walks).
+    pub fn apply(&self, image: Image) -> Image {
+        image.with_skips(plinth_image::Skips::new(&self.skip_dirs, &self.skip_files))
+    }
+
+    /// The inventory as the options ask for it.
+    pub fn filter(&self, inventory: &mut plinth_sbom::Inventory) {
+        if self.exclude_dev {
+            inventory.exclude_dev();
+        }
+    }
+}
+
 impl ImageOpts {
     pub fn platform(&self) -> Result<Option<Platform>, Failure> {
         self.platform

@@ -25,6 +25,7 @@ pub mod reference;
 pub mod report;
 pub mod select;
 mod shared;
+pub mod skip;
 pub mod source;
 pub mod spec;
 mod tarball;
@@ -37,6 +38,7 @@ pub use digest::{Digest, Verify};
 pub use error::{Error, Result};
 pub use select::Selector;
 pub use shared::SharedLayers;
+pub use skip::Skips;
 pub use source::{Blob, Source};
 pub use walk::{Collector, LayerFacts, NoFiles};
 
@@ -57,8 +59,9 @@ enum Body {
         source: Box<dyn Source>,
         manifest: Box<Manifest>,
     },
-    /// A plain directory: one pseudo-layer, no manifest.
-    Rootfs(PathBuf),
+    /// A plain directory: one pseudo-layer, no manifest; the walk leaves out what `Skips`
+    /// names.
+    Rootfs(PathBuf, Box<Skips>),
     /// A root filesystem tarball: one layer, no manifest.
     RootfsArchive(Box<source::rootfs::RootfsArchive>),
 }
@@ -153,7 +156,7 @@ impl Image {
         };
         Ok(Image {
             name: format!("dir:{}", path.display()),
-            body: Body::Rootfs(path),
+            body: Body::Rootfs(path, Box::default()),
             config,
             manifest_digest: None,
         })
@@ -202,6 +205,21 @@ impl Image {
             })
     }
 
+    /// The same image with `skips` applied when it is a directory (layers are never
+    /// filtered: what an image holds is what it holds).
+    pub fn with_skips(mut self, skips: Skips) -> Image {
+        if let Body::Rootfs(_, s) = &mut self.body {
+            **s = skips;
+        }
+        self
+    }
+
+    /// True for a plain directory (a source tree or a root filesystem), false for an image
+    /// made of layers.
+    pub fn is_directory(&self) -> bool {
+        matches!(self.body, Body::Rootfs(..))
+    }
+
     /// How to name the image in messages and reports.
     pub fn name(&self) -> &str {
         &self.name
@@ -214,7 +232,7 @@ impl Image {
     pub fn manifest(&self) -> Option<&Manifest> {
         match &self.body {
             Body::Blobs { manifest, .. } => Some(manifest),
-            Body::Rootfs(_) | Body::RootfsArchive(_) => None,
+            Body::Rootfs(..) | Body::RootfsArchive(_) => None,
         }
     }
 
@@ -225,7 +243,7 @@ impl Image {
     /// The layers, in order, each with the history entry that made it.
     pub fn layers(&self) -> Vec<LayerInfo> {
         match &self.body {
-            Body::Rootfs(_) => vec![LayerInfo {
+            Body::Rootfs(..) => vec![LayerInfo {
                 index: 0,
                 digest: None,
                 diff_id: None,
@@ -270,7 +288,7 @@ impl Image {
 
     fn layer_count(&self) -> usize {
         match &self.body {
-            Body::Rootfs(_) | Body::RootfsArchive(_) => 1,
+            Body::Rootfs(..) | Body::RootfsArchive(_) => 1,
             Body::Blobs { manifest, .. } => manifest.layers.len(),
         }
     }
@@ -285,7 +303,9 @@ impl Image {
             return Ok(Vec::new());
         }
         let (source, manifest) = match &self.body {
-            Body::Rootfs(path) => return Ok(vec![(0, walk::walk_dir(path, collector)?)]),
+            Body::Rootfs(path, skips) => {
+                return Ok(vec![(0, walk::walk_dir(path, skips, collector)?)]);
+            }
             Body::RootfsArchive(a) => {
                 let expect = walk::Expect {
                     digest: None,

@@ -3,13 +3,14 @@
 //! in hand. Nothing is written to disk, and only wanted files are ever buffered.
 
 use std::io::{self, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
 use crate::digest::{Digest, Verify};
 use crate::error::{Error, Result, StreamFault};
 use crate::files::{FileList, Kind};
+use crate::skip::{Gitignore, Skips, Verdict, in_git_work_tree};
 use crate::tarball::{MemberKind, OuterTar};
 
 /// Decides, from metadata alone, which regular files to buffer, and turns their bytes into
@@ -426,7 +427,11 @@ fn whiteout(path: Vec<u8>, kind: Kind) -> (Vec<u8>, Kind) {
 
 /// Walks a directory tree as if it were one layer (`dir:PATH`). Does not follow symlinks,
 /// does not cross into `/proc`, `/sys` or `/dev` of a root filesystem.
-pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C::Item>> {
+pub fn walk_dir<C: Collector>(
+    root: &Path,
+    skips: &Skips,
+    collector: &C,
+) -> Result<LayerFacts<C::Item>> {
     use std::os::unix::fs::MetadataExt;
     let what = format!("dir:{}", root.display());
     let mut facts = LayerFacts {
@@ -438,8 +443,13 @@ pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C
     if !top.is_dir() {
         return Err(Error::format(&what, "not a directory"));
     }
-    let mut stack = vec![(root.to_path_buf(), Vec::<u8>::new())];
-    while let Some((dir, rel)) = stack.pop() {
+    let git = in_git_work_tree(root);
+    let mut stack: Vec<(PathBuf, Vec<u8>, Ignores)> =
+        vec![(root.to_path_buf(), Vec::new(), Vec::new())];
+    while let Some((dir, rel, mut ignores)) = stack.pop() {
+        if git && let Ok(text) = std::fs::read_to_string(dir.join(".gitignore")) {
+            ignores.push((rel.len(), Arc::new(Gitignore::parse(&text))));
+        }
         let read = match std::fs::read_dir(&dir) {
             Ok(r) => r,
             Err(e) => {
@@ -455,8 +465,17 @@ pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C
                 path.push(b'/');
             }
             path.extend_from_slice(std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()));
+            // DirEntry::metadata does not follow symlinks: a link out of the tree is listed
+            // as a link and never entered.
             let Ok(meta) = item.metadata() else { continue };
             let ft = meta.file_type();
+            let is_dir = ft.is_dir();
+            if skips.skips(&path, is_dir)
+                || (git && is_dir && name == ".git")
+                || ignored(&ignores, &path, is_dir)
+            {
+                continue;
+            }
             let (kind, size, link) = if ft.is_dir() {
                 (Kind::Dir, 0, Vec::new())
             } else if ft.is_symlink() {
@@ -477,7 +496,7 @@ pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C
             }
             match kind {
                 Kind::Dir if !(rel.is_empty() && is_virtual(root, &path)) => {
-                    stack.push((item.path(), path))
+                    stack.push((item.path(), path, ignores.clone()))
                 }
                 Kind::File => collect_disk_file(
                     &item.path(),
@@ -493,6 +512,23 @@ pub fn walk_dir<C: Collector>(root: &Path, collector: &C) -> Result<LayerFacts<C
     }
     facts.files.finish();
     Ok(facts)
+}
+
+/// The `.gitignore` files that apply in a directory: each with the length of its
+/// directory's relative path.
+type Ignores = Vec<(usize, Arc<Gitignore>)>;
+
+/// The deepest `.gitignore` with a say decides, as git does.
+fn ignored(ignores: &Ignores, path: &[u8], is_dir: bool) -> bool {
+    for (base, gi) in ignores.iter().rev() {
+        let rel = if *base == 0 { path } else { &path[base + 1..] };
+        match gi.verdict(rel, is_dir) {
+            Verdict::Ignored => return true,
+            Verdict::Kept => return false,
+            Verdict::Unsaid => {}
+        }
+    }
+    false
 }
 
 fn is_virtual(root: &Path, top_name: &[u8]) -> bool {

@@ -128,6 +128,15 @@ pub fn type_name(kind: plinth_catalog::PackageType) -> &'static str {
         T::GoModule => "go-module",
         T::RustCrate => "rust-crate",
         T::JavaArchive => "java-archive",
+        T::Gem => "gem",
+        T::Composer => "php-composer",
+        T::Nuget => "dotnet",
+        T::Pub => "dart-pub",
+        T::Swift => "swift",
+        T::Hex => "hex",
+        T::Cocoapods => "pod",
+        T::Conan => "conan",
+        T::Conda => "conda",
     }
 }
 

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use plinth_catalog::{
-    CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Warning, copyright_licenses,
+    CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Scope, Warning, copyright_licenses,
     copyright_owner,
 };
 use plinth_image::files::{FileList, Kind, compare_paths};
@@ -57,6 +57,11 @@ pub struct Found {
 }
 
 impl Inventory {
+    /// Drops the packages their lockfile marks as needed only for development, as Trivy
+    /// does unless asked to include them.
+    pub fn exclude_dev(&mut self) {
+        self.packages.retain(|f| f.package.dev != Some(true));
+    }
     /// Names of catalogers that met a problem (the SBOM marks them incomplete).
     pub fn incomplete_catalogers(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.warnings.iter().map(|w| w.cataloger.as_str()).collect();
@@ -89,7 +94,10 @@ pub type Layers<T> = Vec<Arc<LayerFacts<Collected<T>>>>;
 
 /// Feeds the catalogers during the layer walk, together with another collector, so one walk
 /// gives both the inventory and whatever else a caller gathers (image facts, say).
-struct WithCatalogers<'a, E>(&'a E);
+struct WithCatalogers<'a, E> {
+    extra: &'a E,
+    scope: Scope,
+}
 
 impl<E: Collector> Collector for WithCatalogers<'_, E> {
     type Item = Collected<E::Item>;
@@ -100,26 +108,26 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
         let copyright = copyright_owner(path).map(|_| 1 << 20);
         CATALOGERS
             .iter()
-            .filter(|c| (c.wants)(&meta))
+            .filter(|c| self.scope.runs(c) && (c.wants)(&meta))
             .map(|c| c.max_size)
             .chain(os)
             .chain(copyright)
-            .chain(self.0.wants(path, size, mode))
+            .chain(self.extra.wants(path, size, mode))
             .max()
     }
 
     fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Self::Item> {
         let extra = self
-            .0
+            .extra
             .wants(path, data.len() as u64, mode)
-            .and_then(|_| self.0.collect(path, mode, data));
-        let catalogued = catalog(path, mode, data);
+            .and_then(|_| self.extra.collect(path, mode, data));
+        let catalogued = catalog(path, mode, data, self.scope);
         (!catalogued.is_empty() || extra.is_some()).then_some(Collected { catalogued, extra })
     }
 }
 
-/// Runs every cataloger that wants the file, and keeps OS release files.
-fn catalog(path: &str, mode: u32, data: &[u8]) -> Vec<Kept> {
+/// Runs every cataloger of `scope` that wants the file, and keeps OS release files.
+fn catalog(path: &str, mode: u32, data: &[u8], scope: Scope) -> Vec<Kept> {
     let abs = format!("/{path}");
     let meta = FileMeta {
         path: &abs,
@@ -141,7 +149,10 @@ fn catalog(path: &str, mode: u32, data: &[u8]) -> Vec<Kept> {
             kept.push(Kept::Licenses(package.to_owned(), licenses));
         }
     }
-    for c in CATALOGERS.iter().filter(|c| (c.wants)(&meta)) {
+    for c in CATALOGERS
+        .iter()
+        .filter(|c| scope.runs(c) && (c.wants)(&meta))
+    {
         match (c.parse)(&input) {
             Ok(found) if found.is_empty() => {}
             Ok(found) => kept.push(Kept::Packages(found)),
@@ -175,7 +186,14 @@ pub fn inventory_with<E: Collector>(
     extra: &E,
     shared: &SharedLayers<Collected<E::Item>>,
 ) -> plinth_image::Result<(Inventory, Layers<E::Item>)> {
-    let layers = image.walk_shared(&WithCatalogers(extra), shared)?;
+    // A directory is read as a source tree too: its lock and manifest files count.
+    let scope = if image.is_directory() {
+        Scope::Directory
+    } else {
+        Scope::Image
+    };
+    let collector = WithCatalogers { extra, scope };
+    let layers = image.walk_shared(&collector, shared)?;
     let inventory = assemble(image, &layers);
     Ok((inventory, layers))
 }

@@ -114,6 +114,20 @@ pub fn query(found: &Found, os: Option<&Os>) -> Result<Query, NoQuery> {
                 None => p.name.clone(),
             },
         ),
+        // OSV's ecosystem names for the lockfile ecosystems.
+        PackageType::Gem => language("RubyGems", p.name.clone()),
+        PackageType::Composer => language("Packagist", p.name.clone()),
+        PackageType::Nuget => language("NuGet", p.name.clone()),
+        PackageType::Pub => language("Pub", p.name.clone()),
+        PackageType::Hex => language("Hex", p.name.clone()),
+        PackageType::Cocoapods => language("CocoaPods", p.name.clone()),
+        PackageType::Conan => language("ConanCenter", p.name.clone()),
+        // OSV names a Swift package by its repository (host and path).
+        PackageType::Swift => language(
+            "SwiftURL",
+            p.namespace.clone().unwrap_or_else(|| p.name.clone()),
+        ),
+        PackageType::Conda => language("Conda", p.name.clone()),
         PackageType::GoModule => {
             // The toolchain's version is `go1.24.1`; Go advisories name stdlib versions `1.24.1`.
             let version = if p.name == "stdlib" {

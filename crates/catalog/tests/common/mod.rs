@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Package, Warning};
+use plinth_catalog::{CATALOGERS, FileInput, FileMeta, Package, Scope, Warning};
 
 #[allow(unused_imports)] // each test binary uses its own part
 pub use plinth_testdata::shared;
@@ -57,7 +57,7 @@ pub fn wanted_files(layout: &Path) -> Vec<(String, Vec<u8>, u32)> {
             };
             let wanted = CATALOGERS
                 .iter()
-                .any(|c| (c.wants)(&meta) && meta.size <= c.max_size);
+                .any(|c| Scope::Image.runs(c) && (c.wants)(&meta) && meta.size <= c.max_size);
             if wanted || plinth_catalog::os_files().contains(&path.as_str()) {
                 let mode = meta.mode;
                 let mut data = Vec::new();
@@ -74,11 +74,14 @@ pub fn catalog_image(layout: &Path) -> (Vec<Package>, Vec<Warning>) {
     let mut packages = Vec::new();
     let mut warnings = Vec::new();
     for (path, data, mode) in wanted_files(layout) {
-        let (p, w) = plinth_catalog::catalog_file(&FileInput {
-            path: &path,
-            data: &data,
-            mode,
-        });
+        let (p, w) = plinth_catalog::catalog_file(
+            &FileInput {
+                path: &path,
+                data: &data,
+                mode,
+            },
+            Scope::Image,
+        );
         packages.extend(p);
         warnings.extend(w);
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use plinth_sbom::format::{self, CycloneDxVersion, Options};
 
 use crate::exit::{self, Classify, CmdResult};
-use crate::open::{self, ImageOpts};
+use crate::open::{self, ImageOpts, TreeOpts};
 use crate::output::write_to;
 
 #[derive(clap::Args)]
@@ -15,6 +15,8 @@ pub struct Args {
     image: String,
     #[command(flatten)]
     opts: ImageOpts,
+    #[command(flatten)]
+    tree: TreeOpts,
     /// Output format. CycloneDX is written as spec 1.6 unless `cyclonedx-json@1.5` is asked
     /// for (Syft's spelling); creation times honour SOURCE_DATE_EPOCH.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -45,8 +47,9 @@ pub fn run(args: Args) -> CmdResult {
     let options = Options::from_env()
         .map_err(anyhow::Error::msg)
         .code(exit::USAGE)?;
-    let image = open::open(&args.image, &args.opts)?;
-    let inventory = plinth_sbom::inventory(&image).map_err(open::classify)?;
+    let image = args.tree.apply(open::open(&args.image, &args.opts)?);
+    let mut inventory = plinth_sbom::inventory(&image).map_err(open::classify)?;
+    args.tree.filter(&mut inventory);
     // Table output already prints warnings; the others carry them in the document, and the
     // user still hears about them here.
     if args.format != Format::Table {

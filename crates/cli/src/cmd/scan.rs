@@ -15,7 +15,7 @@ use plinth_scan::{Level, Report, ScanError};
 use plinth_vulndb::{DbError, VulnDb};
 
 use crate::exit::{self, Classify, CmdResult, Failure};
-use crate::open::{self, ImageOpts};
+use crate::open::{self, ImageOpts, TreeOpts};
 use crate::output::write_to;
 
 /// A database older than this is used, with a warning (when it could not be refreshed).
@@ -29,6 +29,8 @@ pub struct Args {
     targets: Vec<String>,
     #[command(flatten)]
     opts: ImageOpts,
+    #[command(flatten)]
+    tree: TreeOpts,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -117,7 +119,12 @@ pub fn run(args: Args) -> CmdResult {
     let targets = args
         .targets
         .iter()
-        .map(|t| Target::open(t, &args.opts))
+        .map(|t| {
+            Target::open(t, &args.opts).map(|target| match target {
+                Target::Image(image) => Target::Image(args.tree.apply(image)),
+                sbom => sbom,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     // Layers that several targets have (a common base; the same image, however packaged)
     // are walked once.
@@ -128,7 +135,8 @@ pub fn run(args: Args) -> CmdResult {
     let eol_table = EolTable::default();
     let today = eol::today();
     for target in targets {
-        let (inventory, base) = target.inventory(&shared)?;
+        let (mut inventory, base) = target.inventory(&shared)?;
+        args.tree.filter(&mut inventory);
         let mut scanned =
             plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
         let os = scanned.os.clone();

@@ -268,6 +268,19 @@ fn package<'a>(
     if let Some(m) = &p.modularity_label {
         properties.push(prop("plinth:package:modularityLabel", m));
     }
+    // What a lockfile says of the package, where it says it.
+    if let Some(line) = p.line {
+        properties.push(prop("plinth:location:0:line", line.to_string()));
+    }
+    if let Some(direct) = p.direct {
+        properties.push(prop("plinth:package:direct", direct.to_string()));
+    }
+    if let Some(dev) = p.dev {
+        properties.push(prop("plinth:package:dev", dev.to_string()));
+    }
+    if let Some(c) = &p.constraint {
+        properties.push(prop("plinth:package:constraint", c));
+    }
     // The purl plus a package id, as Syft does: a purl alone repeats when the same package
     // sits in two places (two copies of one npm module).
     let sep = if f.purl.contains('?') { '&' } else { '?' };
