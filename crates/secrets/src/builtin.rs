@@ -323,7 +323,7 @@ pub const RULES: &[Def] = &[
         category: "General",
         title: "Password or secret assigned in a file",
         severity: High,
-        regex: r#"(?i)\b(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[a-z0-9_.-]{0,20}["']?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[^\s"'()\[\]{}<>$%,;`]{8,100})(?:["'\s]|$)"#,
+        regex: r#"(?i)(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[a-z0-9_.-]{0,20}["']?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[^\s"'()\[\]{}<>$%,;`]{8,100})(?:["'\s]|$)"#,
         keywords: &[
             "password",
             "passwd",

@@ -8,4 +8,5 @@ pub mod lint;
 pub mod pull;
 pub mod sbom;
 pub mod scan;
+pub mod secrets;
 pub mod vercmp;

@@ -65,6 +65,23 @@ pub struct Args {
     /// No colours in table output (NO_COLOR is honoured too).
     #[arg(long)]
     no_color: bool,
+    /// What to look for, comma-separated: vuln, secret (Trivy's flag).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "vuln",
+        value_name = "LIST"
+    )]
+    scanners: Vec<ScannerKind>,
+    #[command(flatten)]
+    secret: super::secrets::SecretFlags,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum ScannerKind {
+    Vuln,
+    Secret,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +100,89 @@ fn parse_level(s: &str) -> Result<Level, String> {
 pub fn run(args: Args) -> CmdResult {
     let _ = args.offline; // scan is offline by construction
     let policy = build_policy(&args)?;
+    let report = if args.scanners.contains(&ScannerKind::Vuln) {
+        Some(vuln_report(&args, &policy)?)
+    } else {
+        None
+    };
+    let secrets = if args.scanners.contains(&ScannerKind::Secret) {
+        if args.format == Format::CycloneDxJson {
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow::anyhow!(
+                    "--scanners secret: secrets have no CycloneDX form; use -f table, json or sarif"
+                ),
+            ));
+        }
+        Some(super::secrets::scan(
+            &args.targets,
+            &args.opts,
+            &args.secret,
+            &policy,
+        )?)
+    } else {
+        None
+    };
+
+    let color = !args.no_color
+        && args.output.is_none()
+        && secrets.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let render_vulns = |report: &Report, out: &mut dyn std::io::Write| match args.format {
+        Format::Table => report::table(
+            report,
+            TableOptions {
+                color,
+                show_suppressed: args.show_suppressed,
+            },
+            out,
+        ),
+        Format::Json => report::json(report, out),
+        Format::Sarif => report::sarif(report, args.show_suppressed, out),
+        Format::CycloneDxJson => report::cyclonedx(report, args.show_suppressed, out),
+    };
+    write_to(args.output.as_deref(), |out| match (&report, &secrets) {
+        (Some(report), None) => render_vulns(report, out),
+        (report, Some(secrets)) => {
+            let mut vulns = Vec::new();
+            if let Some(report) = report {
+                render_vulns(report, &mut vulns)?;
+            }
+            let shape = match args.format {
+                Format::Json => super::secrets::Shape::Json,
+                Format::Sarif => super::secrets::Shape::Sarif,
+                _ => super::secrets::Shape::Table,
+            };
+            let vulns = report.is_some().then_some(vulns.as_slice());
+            super::secrets::render(secrets, vulns, shape, args.show_suppressed, out)
+        }
+        (None, None) => Ok(()),
+    })
+    .code(exit::OUTPUT)?;
+    let mut levels: Vec<Level> = Vec::new();
+    if let Some(report) = &report {
+        if args.format != Format::Table {
+            for t in &report.targets {
+                for w in &t.warnings {
+                    eprintln!("plinth: warning: {}: {w}", t.name);
+                }
+            }
+        }
+        levels.extend(report.counted().map(|(_, f)| f.severity.level));
+    }
+    if let Some(secrets) = &secrets {
+        levels.extend(super::secrets::counted_levels(secrets));
+    }
+    Ok(ExitCode::from(super::secrets::gate(
+        &levels,
+        args.fail_on,
+        args.exit_code,
+    )))
+}
+
+/// Matches every target's packages against the database, with `policy` applied.
+fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
     let db = open_db(args.db.clone())?;
     let snapshot = db.snapshot().code(exit::DATABASE)?;
 
@@ -107,49 +207,7 @@ pub fn run(args: Args) -> CmdResult {
         report.targets.push(scanned);
     }
     policy.apply(&mut report);
-
-    let color = !args.no_color
-        && args.output.is_none()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
-    write_to(args.output.as_deref(), |out| match args.format {
-        Format::Table => report::table(
-            &report,
-            TableOptions {
-                color,
-                show_suppressed: args.show_suppressed,
-            },
-            out,
-        ),
-        Format::Json => report::json(&report, out),
-        Format::Sarif => report::sarif(&report, args.show_suppressed, out),
-        Format::CycloneDxJson => report::cyclonedx(&report, args.show_suppressed, out),
-    })
-    .code(exit::OUTPUT)?;
-    if args.format != Format::Table {
-        for t in &report.targets {
-            for w in &t.warnings {
-                eprintln!("plinth: warning: {}: {w}", t.name);
-            }
-        }
-    }
-    Ok(ExitCode::from(gate(&report, &args)))
-}
-
-/// The exit code the gates give.
-fn gate(report: &Report, args: &Args) -> u8 {
-    let mut counted = report.counted();
-    match args.fail_on {
-        Some(level) => {
-            if counted.any(|(_, f)| f.severity.level >= level) {
-                args.exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY)
-            } else {
-                exit::OK
-            }
-        }
-        None if counted.next().is_some() => args.exit_code.unwrap_or(exit::OK),
-        None => exit::OK,
-    }
+    Ok(report)
 }
 
 fn build_policy(args: &Args) -> Result<Policy, Failure> {
