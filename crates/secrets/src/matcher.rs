@@ -156,6 +156,11 @@ impl Scanner {
                 if m.start() >= w.accept_before {
                     break;
                 }
+                // The end of a window that is not the end of the file is no end of text: a
+                // match touching it may be cut short, or exist only there (`$`).
+                if m.end() == w.buf.len() && w.accept_before <= w.buf.len() {
+                    break;
+                }
                 let secret = rule
                     .secret_group
                     .and_then(|g| caps.get(g))

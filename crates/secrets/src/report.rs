@@ -60,14 +60,17 @@ fn target_table(t: &TargetReport, show_suppressed: bool, out: &mut dyn Write) ->
             Some(l) => format!("layer {l}"),
             None => "-".into(),
         };
+        // Config values and history lines are one line each: no line number to give.
+        let location = if f.target.starts_with('/') {
+            format!("{}:{}", f.target, f.line)
+        } else {
+            f.target.clone()
+        };
         writeln!(
             out,
-            "{:<8}  {:<26}  {}:{}  {}  {}",
+            "{:<8}  {:<26}  {location}  {place}  {}",
             f.severity.as_str(),
             f.rule_id,
-            f.target,
-            f.line,
-            place,
             f.redacted
         )?;
         if let Some(note) = f.still_in_image() {
