@@ -538,3 +538,26 @@ fn files_over_the_limit_are_skipped_and_named() {
         && !f.target.starts_with("/root/.ssh")
         && f.target != "/var/log/app.log"));
 }
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let planted = plant();
+    let report = scan(&planted.reference, RuleSet::builtin());
+    let mut out = Vec::new();
+    report::sarif(&report, true, &mut out).unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), report.targets[0].findings.len());
+    assert!(
+        results.iter().all(
+            |r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64() >= Some(1)
+        )
+    );
+    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../lint/tests/schema/sarif-2.1.0-rtm.5.json");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
