@@ -160,7 +160,7 @@ pub fn run(args: Args) -> CmdResult {
         (None, None) => Ok(()),
     })
     .code(exit::OUTPUT)?;
-    let mut levels: Vec<Level> = Vec::new();
+    let mut code = exit::OK;
     if let Some(report) = &report {
         if args.format != Format::Table {
             for t in &report.targets {
@@ -169,16 +169,15 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        levels.extend(report.counted().map(|(_, f)| f.severity.level));
+        code = gate(report, &args);
     }
-    if let Some(secrets) = &secrets {
-        levels.extend(super::secrets::counted_levels(secrets));
+    if let Some(secrets) = &secrets
+        && code == exit::OK
+    {
+        let levels = super::secrets::counted_levels(secrets);
+        code = super::secrets::gate(&levels, args.fail_on, args.exit_code);
     }
-    Ok(ExitCode::from(super::secrets::gate(
-        &levels,
-        args.fail_on,
-        args.exit_code,
-    )))
+    Ok(ExitCode::from(code))
 }
 
 /// Matches every target's packages against the database, with `policy` applied.
@@ -208,6 +207,22 @@ fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
     }
     policy.apply(&mut report);
     Ok(report)
+}
+
+/// The exit code the gates give.
+fn gate(report: &Report, args: &Args) -> u8 {
+    let mut counted = report.counted();
+    match args.fail_on {
+        Some(level) => {
+            if counted.any(|(_, f)| f.severity.level >= level) {
+                args.exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY)
+            } else {
+                exit::OK
+            }
+        }
+        None if counted.next().is_some() => args.exit_code.unwrap_or(exit::OK),
+        None => exit::OK,
+    }
 }
 
 fn build_policy(args: &Args) -> Result<Policy, Failure> {
