@@ -117,7 +117,7 @@ fn parse_file(text: &str) -> Vec<(String, String)> {
 }
 
 /// "20MB", "1.5 GiB", "1024" → bytes (decimal and binary units, as dive's humanize accepts).
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -32,6 +32,8 @@ enum Command {
     Sbom(cmd::sbom::Args),
     /// Match packages against known vulnerabilities, with CI gates.
     Scan(cmd::scan::Args),
+    /// Find leaked credentials in every layer (deleted ones too), config, history or a tree.
+    Secrets(cmd::secrets::Args),
     /// Build, update, import, export and inspect the local vulnerability database.
     Db(cmd::db::Args),
     /// Lint Dockerfiles (hadolint-compatible rules plus layer and cache-order rules).
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Pull(a) => cmd::pull::run(a),
         Command::Sbom(a) => cmd::sbom::run(a),
         Command::Scan(a) => cmd::scan::run(a),
+        Command::Secrets(a) => cmd::secrets::run(a),
         Command::Db(a) => cmd::db::run(a),
         Command::Lint(a) => cmd::lint::run(a),
         Command::Advise(a) => cmd::advise::run(a),

@@ -38,17 +38,26 @@ pub struct ImageOpts {
     pub timeout: Option<f64>,
 }
 
-/// Options for source trees (`dir:` targets), with Trivy's names.
+/// What a `dir:` walk leaves out, with Trivy's names (shared by the SBOM, vulnerability and
+/// secret scanners).
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct TreeOpts {
+pub struct SkipOpts {
     /// Directories a `dir:` walk leaves out: globs relative to the root, `**` crossing
     /// directories (e.g. `**/testdata`). Repeatable or comma-separated. Inside a git work
-    /// tree, what .gitignore files ignore is left out too.
+    /// tree, what .gitignore files ignore is left out too (not for secrets: ignored files are
+    /// where secrets live).
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub skip_dirs: Vec<String>,
     /// Files a `dir:` walk leaves out, as globs like --skip-dirs.
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub skip_files: Vec<String>,
+}
+
+/// Options for source trees (`dir:` targets), with Trivy's names.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TreeOpts {
+    #[command(flatten)]
+    pub skips: SkipOpts,
     /// Leave out packages a lockfile marks as development-only (Trivy leaves them out
     /// unless given --include-dev-deps).
     #[arg(long)]
@@ -58,7 +67,10 @@ pub struct TreeOpts {
 impl TreeOpts {
     /// The image with the skips applied (they only change directory walks).
     pub fn apply(&self, image: Image) -> Image {
-        image.with_skips(plinth_image::Skips::new(&self.skip_dirs, &self.skip_files))
+        image.with_skips(plinth_image::Skips::new(
+            &self.skips.skip_dirs,
+            &self.skips.skip_files,
+        ))
     }
 
     /// The inventory as the options ask for it.

@@ -22,6 +22,25 @@ pub trait Collector: Sync {
     fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64>;
     /// Called with the whole file; returns what to keep of it.
     fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Self::Item>;
+    /// Called with the file as a stream of its `size` bytes, for collectors that read big
+    /// files in bounded windows instead of buffering them (what is left unread is skipped).
+    /// By default the file is buffered and handed to [`collect`](Self::collect).
+    fn collect_from(
+        &self,
+        path: &str,
+        mode: u32,
+        size: u64,
+        data: &mut dyn Read,
+    ) -> io::Result<Option<Self::Item>> {
+        let mut bytes = Vec::with_capacity(size as usize);
+        data.read_to_end(&mut bytes)?;
+        Ok(self.collect(path, mode, &bytes))
+    }
+    /// Whether to descend into a directory of a `dir:` tree (`path` has no leading `/`):
+    /// collectors that never want anything below it (`.git`, say) spare the walk its reads.
+    fn enters(&self, _path: &str) -> bool {
+        true
+    }
 }
 
 /// Collects nothing: for commands that need only metadata.
@@ -351,7 +370,7 @@ pub fn walk_tar<C: Collector>(
 
 fn collect_file<C: Collector>(
     what: &str,
-    data: &mut impl Read,
+    data: &mut dyn Read,
     path: &[u8],
     size: u64,
     mode: u32,
@@ -370,10 +389,10 @@ fn collect_file<C: Collector>(
             .push(format!("/{path}: {size} bytes, too large to catalog"));
         return Ok(());
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    data.read_to_end(&mut bytes)
+    let kept = collector
+        .collect_from(path, mode, size, data)
         .map_err(|e| Error::reading(format!("{what}: /{path}"), e))?;
-    if let Some(item) = collector.collect(path, mode, &bytes) {
+    if let Some(item) = kept {
         facts.collected.push((path.to_string(), item));
     }
     Ok(())
@@ -495,7 +514,9 @@ pub fn walk_dir<C: Collector>(
                 });
             }
             match kind {
-                Kind::Dir if !(rel.is_empty() && is_virtual(root, &path)) => {
+                Kind::Dir
+                    if !(rel.is_empty() && is_virtual(root, &path)) && enters(collector, &path) =>
+                {
                     stack.push((item.path(), path, ignores.clone()))
                 }
                 Kind::File => collect_disk_file(
@@ -555,14 +576,18 @@ fn collect_disk_file<C: Collector>(
             .push(format!("/{path}: {size} bytes, too large to catalog"));
         return;
     }
-    match std::fs::read(full) {
-        Ok(data) => {
-            if let Some(item) = collector.collect(path, mode, &data) {
-                facts.collected.push((path.to_string(), item));
-            }
-        }
+    let kept = std::fs::File::open(full)
+        .and_then(|mut file| collector.collect_from(path, mode, size, &mut file));
+    match kept {
+        Ok(Some(item)) => facts.collected.push((path.to_string(), item)),
+        Ok(None) => {}
         Err(e) => facts.warnings.push(format!("{}: {e}", full.display())),
     }
+}
+
+/// Asks the collector about a directory whose path is valid UTF-8 (others are entered).
+fn enters<C: Collector>(collector: &C, path: &[u8]) -> bool {
+    std::str::from_utf8(path).map_or(true, |p| collector.enters(p))
 }
 
 #[cfg(test)]

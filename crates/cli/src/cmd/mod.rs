@@ -9,4 +9,5 @@ pub mod outdated;
 pub mod pull;
 pub mod sbom;
 pub mod scan;
+pub mod secrets;
 pub mod vercmp;

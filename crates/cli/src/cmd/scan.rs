@@ -86,6 +86,23 @@ pub struct Args {
     /// No colours in table output (NO_COLOR is honoured too).
     #[arg(long)]
     no_color: bool,
+    /// What to look for, comma-separated: vuln, secret (Trivy's flag).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "vuln",
+        value_name = "LIST"
+    )]
+    scanners: Vec<ScannerKind>,
+    #[command(flatten)]
+    secret: super::secrets::SecretFlags,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum ScannerKind {
+    Vuln,
+    Secret,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +120,90 @@ fn parse_level(s: &str) -> Result<Level, String> {
 
 pub fn run(args: Args) -> CmdResult {
     let policy = build_policy(&args)?;
+    let report = if args.scanners.contains(&ScannerKind::Vuln) {
+        Some(vuln_report(&args, &policy)?)
+    } else {
+        None
+    };
+    let secrets = if args.scanners.contains(&ScannerKind::Secret) {
+        if args.format == Format::CycloneDxJson {
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow::anyhow!(
+                    "--scanners secret: secrets have no CycloneDX form; use -f table, json or sarif"
+                ),
+            ));
+        }
+        Some(super::secrets::scan(
+            &args.targets,
+            &args.opts,
+            &args.secret,
+            &args.tree.skips,
+            &policy,
+        )?)
+    } else {
+        None
+    };
+
+    let color = !args.no_color
+        && args.output.is_none()
+        && secrets.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let render_vulns = |report: &Report, out: &mut dyn std::io::Write| match args.format {
+        Format::Table => report::table(
+            report,
+            TableOptions {
+                color,
+                show_suppressed: args.show_suppressed,
+            },
+            out,
+        ),
+        Format::Json => report::json(report, out),
+        Format::Sarif => report::sarif(report, args.show_suppressed, out),
+        Format::CycloneDxJson => report::cyclonedx(report, args.show_suppressed, out),
+    };
+    write_to(args.output.as_deref(), |out| match (&report, &secrets) {
+        (Some(report), None) => render_vulns(report, out),
+        (report, Some(secrets)) => {
+            let mut vulns = Vec::new();
+            if let Some(report) = report {
+                render_vulns(report, &mut vulns)?;
+            }
+            let shape = match args.format {
+                Format::Json => super::secrets::Shape::Json,
+                Format::Sarif => super::secrets::Shape::Sarif,
+                _ => super::secrets::Shape::Table,
+            };
+            let vulns = report.is_some().then_some(vulns.as_slice());
+            super::secrets::render(secrets, vulns, shape, args.show_suppressed, out)
+        }
+        (None, None) => Ok(()),
+    })
+    .code(exit::OUTPUT)?;
+    let mut code = exit::OK;
+    if let Some(report) = &report {
+        for t in &report.targets {
+            // The table already shows warnings; coverage gaps go to stderr in every format,
+            // so a CI log shows them even when the report goes to a file.
+            let warnings = t.warnings.iter().filter(|_| args.format != Format::Table);
+            for w in warnings.chain(&t.coverage_lines()) {
+                eprintln!("plinth: warning: {}: {w}", t.name);
+            }
+        }
+        code = gate(report, &args);
+    }
+    if let Some(secrets) = &secrets
+        && code == exit::OK
+    {
+        let levels = super::secrets::counted_levels(secrets);
+        code = super::secrets::gate(&levels, args.fail_on, args.exit_code);
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// Matches every target's packages against the database, with `policy` applied.
+fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
     let db_path = args.db.clone().unwrap_or_else(VulnDb::default_path);
     if !(args.offline || args.skip_db_update) {
         freshen_db(
@@ -144,34 +245,7 @@ pub fn run(args: Args) -> CmdResult {
         report.targets.push(scanned);
     }
     policy.apply(&mut report);
-
-    let color = !args.no_color
-        && args.output.is_none()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
-    write_to(args.output.as_deref(), |out| match args.format {
-        Format::Table => report::table(
-            &report,
-            TableOptions {
-                color,
-                show_suppressed: args.show_suppressed,
-            },
-            out,
-        ),
-        Format::Json => report::json(&report, out),
-        Format::Sarif => report::sarif(&report, args.show_suppressed, out),
-        Format::CycloneDxJson => report::cyclonedx(&report, args.show_suppressed, out),
-    })
-    .code(exit::OUTPUT)?;
-    for t in &report.targets {
-        // The table already shows warnings; coverage gaps go to stderr in every format, so a
-        // CI log shows them even when the report goes to a file.
-        let warnings = t.warnings.iter().filter(|_| args.format != Format::Table);
-        for w in warnings.chain(&t.coverage_lines()) {
-            eprintln!("plinth: warning: {}: {w}", t.name);
-        }
-    }
-    Ok(ExitCode::from(gate(&report, &args)))
+    Ok(report)
 }
 
 /// The exit code the gates give.

@@ -1,0 +1,147 @@
+//! What a rule is once compiled: a linear-time regex (the `regex` crate has no backtracking,
+//! so no user pattern can hang a scan), the keywords that must appear before it is worth
+//! running, the paths it is limited to, and the allow rules that silence it.
+
+use regex::bytes::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// Trivy's five severities, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Unknown,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// `high`, `HIGH`, … (case-insensitive).
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Unknown,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// A detection rule, compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub category: String,
+    pub title: String,
+    pub severity: Severity,
+    pub regex: Regex,
+    /// The capture group holding the secret itself (the whole match when absent).
+    pub secret_group: Option<usize>,
+    /// Lower-case words one of which must occur near a match (none: always run).
+    pub keywords: Vec<String>,
+    /// Only files whose path matches are searched.
+    pub path: Option<Regex>,
+    /// Allow rules of this rule alone.
+    pub allow: Vec<Allow>,
+    /// Regions where this rule's matches do not count (Trivy's `exclude-block`).
+    pub exclude: Vec<Regex>,
+}
+
+/// An allow rule: a match is dropped when its file's path matches `path`, or its text
+/// matches `regex` (both when both are given).
+#[derive(Debug, Clone)]
+pub struct Allow {
+    pub id: String,
+    pub description: String,
+    pub regex: Option<Regex>,
+    pub path: Option<Regex>,
+}
+
+impl Allow {
+    /// Whether this rule, by its path alone, allows every match in `path`.
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.regex.is_none()
+            && self
+                .path
+                .as_ref()
+                .is_some_and(|p| p.is_match(path.as_bytes()))
+    }
+
+    /// Whether this rule allows `matched` (the match's text) found in `path`.
+    pub fn allows(&self, path: &str, matched: &[u8]) -> bool {
+        let path_ok = self
+            .path
+            .as_ref()
+            .is_none_or(|p| p.is_match(path.as_bytes()));
+        let text_ok = self.regex.as_ref().is_none_or(|r| r.is_match(matched));
+        (self.path.is_some() || self.regex.is_some()) && path_ok && text_ok
+    }
+}
+
+/// The most memory one compiled pattern may take: a user's rule can be slow to compile,
+/// never unbounded.
+const SIZE_LIMIT: usize = 32 << 20;
+
+/// Compiles `pattern` for rule `owner`; the error is one line naming the rule.
+pub fn compile(owner: &str, pattern: &str) -> Result<Regex, Error> {
+    RegexBuilder::new(pattern)
+        .size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|e| Error::Rule {
+            rule: owner.to_string(),
+            message: one_line(&e.to_string()),
+        })
+}
+
+/// The regex crate explains syntax errors over several lines (pattern, caret, error); the
+/// `error:` line says it all.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(
+            || message.split_whitespace().collect::<Vec<_>>().join(" "),
+            str::to_string,
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_pattern_is_one_line_naming_the_rule() {
+        let e = compile("my-rule", "(?P<secret>[a-z")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("my-rule"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn allow_needs_something_to_match() {
+        let a = Allow {
+            id: "x".into(),
+            description: String::new(),
+            regex: None,
+            path: None,
+        };
+        assert!(!a.allows("a", b"b"));
+    }
+}
