@@ -13,6 +13,10 @@
 //! [`Event`], [`Status`]), stored under (ecosystem with release, normalised package name);
 //! OS advisories are keyed by source package.
 //!
+//! NVD CVE API 2.0 documents and CVE JSON 5 records add a second, smaller table: the CVSS
+//! metrics NVD, the CNA and CISA's ADP state per CVE ([`CveMetric`]), which the scanner uses
+//! for findings no vendor rated ([`VulnDb::cve_severity`], [`preferred_metric`]).
+//!
 //! What it is not: it does not compare versions or decide whether a package is vulnerable
 //! (that is the scanner's job, with `plinth-version`'s schemes), and it has no async runtime:
 //! downloads are blocking `ureq` on a few threads.
@@ -43,16 +47,19 @@
 //! directories, zips, bundles) and [`export`] (a single-file bundle) all build a new file beside
 //! the database and rename it into place: an interrupted write leaves the old database intact.
 
+mod cve_severity;
 pub mod cvss;
 mod ecosystem;
 mod error;
 pub mod feed;
 mod fetch;
 mod model;
+mod severity_table;
 mod sources;
 mod store;
 mod update;
 
+pub use cve_severity::{CveMetric, CveSeverities, CvssVersion, Provider, preferred_metric};
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};
 pub use error::DbError;
 pub use feed::ParseStats;

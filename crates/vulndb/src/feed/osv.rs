@@ -276,7 +276,7 @@ fn severity_of(raw: &RawSeverity, who: &str) -> Option<Severity> {
     Some(match raw.kind.as_str() {
         "CVSS_V2" => cvss(SeverityKind::CvssV2, cvss::v2_base_score(score)),
         "CVSS_V3" => cvss(SeverityKind::CvssV3, cvss::v3_base_score(score)),
-        "CVSS_V4" => cvss(SeverityKind::CvssV4, None),
+        "CVSS_V4" => cvss(SeverityKind::CvssV4, cvss::v4_base_score(score)),
         // `Ubuntu` (priority words) and any future vendor type: keep the word, named by type.
         other => vendor(&other.to_ascii_lowercase(), score),
     })
