@@ -196,9 +196,16 @@ fn run_update(path: &std::path::Path, args: UpdateArgs) -> CmdResult {
 
 fn run_import(path: &std::path::Path, inputs: &[PathBuf]) -> CmdResult {
     let report = plinth_vulndb::import(path, inputs).map_err(fail)?;
+    let cves = VulnDb::open(path)
+        .and_then(|db| db.info())
+        .map(|i| i.cve_severities)
+        .unwrap_or_default();
     let mut err = std::io::stderr().lock();
     for source in &report.sources {
         let mut line = format!("{}: {} advisories", source.name, source.stats.records);
+        if let Some(n) = cves.get(&source.name) {
+            line += &format!(", {n} CVE severities");
+        }
         if source.stats.skipped > 0 {
             line += &format!(
                 ", {} malformed skipped (first: {})",
@@ -257,6 +264,7 @@ fn info_json(info: &DbInfo) -> serde_json::Value {
             "ecosystems": s.ecosystems,
         })).collect::<Vec<_>>(),
         "ecosystems": info.ecosystems,
+        "cve_severities": info.cve_severities,
     })
 }
 
@@ -299,6 +307,13 @@ fn render_info(out: &mut dyn Write, info: &DbInfo) -> std::io::Result<()> {
             "{eco:<40} {:>10} {:>10}",
             count.packages, count.advisories
         )?;
+    }
+    if !info.cve_severities.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{:<40} {:>10}", "CVE SEVERITIES (NVD, CVE 5)", "CVES")?;
+        for (source, count) in &info.cve_severities {
+            writeln!(out, "{source:<40} {count:>10}")?;
+        }
     }
     Ok(())
 }
