@@ -246,3 +246,28 @@ fn bad_input_is_named_and_the_rest_imports() {
     );
     assert_eq!(std::fs::read(&db_path).unwrap(), before);
 }
+
+/// A zip of CVE 5 records (the shape of cvelistV5's delta zips) imports their severities.
+#[test]
+fn cve5_records_in_a_zip() {
+    let Some(data) = data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("deltaCves.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    for file in json_files(&data.join("cve5/cves")) {
+        let name = file.strip_prefix(&data).unwrap().display().to_string();
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, &std::fs::read(&file).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    let db = import_into(dir.path(), &[zip_path]);
+    assert_eq!(
+        (
+            preferred(&db, "CVE-2024-7264").provider,
+            preferred(&db, "CVE-2024-7264").score
+        ),
+        (Provider::Adp, 6.3)
+    );
+    assert_eq!(preferred(&db, "CVE-2025-4565").version, CvssVersion::V40);
+}

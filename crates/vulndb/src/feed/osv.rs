@@ -372,8 +372,9 @@ pub fn read_document(
     Ok(())
 }
 
-/// A zip of OSV records (`all.zip`). Entries are inflated on this thread and parsed on the
-/// others, since JSON parsing, not inflation, is the slow part.
+/// A zip of OSV records (`all.zip`), or of CVE 5 records or NVD documents. Entries are
+/// inflated on this thread and OSV records parsed on the others, since JSON parsing, not
+/// inflation, is the slow part.
 pub fn read_zip(
     path: &Path,
     file: File,
@@ -448,6 +449,19 @@ pub fn read_zip(
                     message: format!("{name}: {e}"),
                 });
                 break;
+            }
+            // cvelistV5's delta zips hold CVE 5 records: severities, read here (they are small).
+            let head = &bytes[..bytes.len().min(64 * 1024)];
+            match super::sniff(head) {
+                Ok(super::Format::Cve5) => {
+                    super::cve5::read(Path::new(&name), &bytes, records)?;
+                    continue;
+                }
+                Ok(super::Format::NvdCve) => {
+                    super::nvd::read(Path::new(&name), &bytes, records)?;
+                    continue;
+                }
+                _ => {}
             }
             batch.push((name, bytes));
             if batch.len() == BATCH {
