@@ -54,6 +54,7 @@ mod error;
 pub mod feed;
 mod fetch;
 mod model;
+mod nvd_update;
 mod severity_table;
 mod sources;
 mod store;
@@ -67,6 +68,7 @@ pub use model::{
     Advisory, Affected, Event, Range, RangeKind, Rating, Severity, SeverityKind, Status,
     group_by_alias, vendor_rating,
 };
+pub use nvd_update::{NVD_API, NVD_SOURCE, NvdOptions, NvdReport, update_nvd};
 pub use sources::{
     Config, DEFAULT_ALPINE, DEFAULT_OSV_ECOSYSTEMS, FeedSource, UpdateOptions, default_sources,
     select,

@@ -59,6 +59,21 @@ pub(crate) fn replace(
     Ok(())
 }
 
+/// Adds or replaces `rows` for `source`, keeping its other CVEs (an incremental update).
+pub(crate) fn upsert(
+    txn: &WriteTransaction,
+    source: &str,
+    rows: &CveRows,
+) -> Result<(), redb::Error> {
+    let mut table = txn.open_table(CVE_SEVERITY)?;
+    let mut keys = txn.open_table(SOURCE_CVES)?;
+    for (cve, bytes) in rows {
+        table.insert((cve.as_str(), source), bytes.as_slice())?;
+        keys.insert((source, cve.as_str()), ())?;
+    }
+    Ok(())
+}
+
 /// Creates both tables, so readers of a database without severities find them empty.
 pub(crate) fn create(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(CVE_SEVERITY)?;

@@ -435,6 +435,32 @@ impl Writer {
         txn.commit().map_err(|e| err(&e))
     }
 
+    /// Stores a source that holds only CVE severities: replacing everything it had (`replace`),
+    /// or adding and replacing just the CVEs in `rows` (an incremental NVD update).
+    pub(crate) fn store_cves(
+        &mut self,
+        info: &SourceInfo,
+        rows: &CveRows,
+        replace: bool,
+    ) -> Result<(), DbError> {
+        let err = |e: &dyn std::fmt::Display| DbError::store(&self.tmp_path, e);
+        let txn = self.db().begin_write().map_err(|e| err(&e))?;
+        {
+            let name = info.name.as_str();
+            if replace {
+                severity_table::replace(&txn, name, rows).map_err(|e| err(&e))?;
+            } else {
+                severity_table::upsert(&txn, name, rows).map_err(|e| err(&e))?;
+            }
+            let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
+            let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
+            sources
+                .insert(name, encoded.as_slice())
+                .map_err(|e| err(&e))?;
+        }
+        txn.commit().map_err(|e| err(&e))
+    }
+
     /// Records that a source was checked and had not changed.
     pub(crate) fn touch_source(&mut self, info: &SourceInfo) -> Result<(), DbError> {
         let err = |e: &dyn std::fmt::Display| DbError::store(&self.tmp_path, e);
