@@ -213,12 +213,18 @@ fn bad_input_is_named_and_the_rest_imports() {
     let cve5 =
         std::fs::read_to_string(data.join("cve5/cves/2024/7xxx/CVE-2024-7264.json")).unwrap();
     std::fs::write(feed.join("cut-cve5.json"), &cve5[..cve5.len() - 10]).unwrap();
+    std::fs::write(
+        feed.join("rate-limited.json"),
+        "<!DOCTYPE html><html>Too many requests</html>",
+    )
+    .unwrap();
 
     let db_path = dir.path().join("vuln.redb");
     let report = import(&db_path, std::slice::from_ref(&feed)).unwrap();
     let stats = &report.sources[0].stats;
     let names = stats.first_skipped.join(" | ");
-    assert_eq!(stats.skipped, 3, "{names}");
+    assert_eq!(stats.skipped, 4, "{names}");
+    assert!(names.contains("rate-limited.json (an HTML"), "{names}");
     assert!(names.contains("truncated.json"), "{names}");
     assert!(names.contains("cut-cve5.json"), "{names}");
     assert!(

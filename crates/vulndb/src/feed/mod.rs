@@ -126,7 +126,14 @@ fn read_dir(dir: &Path, source: &str, records: &mut Records) -> Result<(), DbErr
         if path.is_dir() {
             read_dir(&path, source, records)?;
         } else if looks_like_feed_name(&path) {
-            read_file(&path, source, records)?;
+            match read_file(&path, source, records) {
+                // One page of HTML among the files of a folder is skipped and named, as a
+                // malformed record is; a file named on the command line still fails.
+                Err(DbError::NotAFeed { what, .. }) => {
+                    records.stats.skip(format!("{} ({what})", path.display()));
+                }
+                other => other?,
+            }
         }
     }
     Ok(())
