@@ -23,8 +23,8 @@ V="$SHARED/fixtures/vulndata"
 [ -f "$FIX/debian-app.docker.tar" ] || { echo "severity.sh: no fixtures in $FIX" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "severity.sh: hyperfine not found (apt-get install hyperfine)" >&2; exit 1; }
 
-cargo build --release -q -p plinth-cli
-cargo build --release -q -p plinth-vulndb --example bench
+# One invocation: built apart, the two would resolve features differently and rebuild C deps.
+cargo build --release -q -p plinth-cli -p plinth-vulndb --bins --example bench
 TARGET="$(pwd)/${CARGO_TARGET_DIR:-target}"
 PLINTH="$TARGET/release/plinth"
 BENCH="$TARGET/release/examples/bench"

@@ -77,8 +77,6 @@ pub struct DbInfo {
     pub sources: Vec<SourceInfo>,
     /// Sums over sources, per ecosystem key.
     pub ecosystems: BTreeMap<String, EcosystemCount>,
-    /// Per source, how many CVEs it stated CVSS metrics for (sources without any are absent).
-    pub cve_severities: BTreeMap<String, u64>,
 }
 
 impl DbInfo {
@@ -200,13 +198,23 @@ impl VulnDb {
             file_size: fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
             sources,
             ecosystems,
-            cve_severities: severity_table::counts(&self.path, &txn)?,
         })
     }
 
     /// Every CVSS metric any source stated for `cve` (NVD, the CNA, ADPs).
     pub fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
         self.snapshot()?.cve_severity(cve)
+    }
+
+    /// Per source, how many CVEs it stated CVSS metrics for (sources without any are absent).
+    /// Counted by walking the table's keys (a few dozen ms for NVD's 300,000), so kept out of
+    /// [`VulnDb::info`], which every scan reads.
+    pub fn cve_severity_counts(&self) -> Result<BTreeMap<String, u64>, DbError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| DbError::store(&self.path, e))?;
+        severity_table::counts(&self.path, &txn)
     }
 
     fn schema(&self) -> Result<u32, DbError> {

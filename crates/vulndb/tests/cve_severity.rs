@@ -93,7 +93,7 @@ fn nvd_and_cve5_metrics_are_stored_and_chosen_in_order() {
     assert!(db.cve_severity("CVE-2023-38408").unwrap().is_empty());
     assert!(db.cve_severity("CVE-1999-0000").unwrap().is_empty());
 
-    let counts = db.info().unwrap().cve_severities;
+    let counts = db.cve_severity_counts().unwrap();
     assert_eq!(counts.len(), 3, "{counts:?}");
     assert!(counts.values().all(|n| *n > 0), "{counts:?}");
 }
@@ -185,7 +185,7 @@ fn paged_api_answers_import() {
         (preferred(&db, first).provider, preferred(&db, first).score),
         (Provider::Nvd, 6.5)
     );
-    let counts = db.info().unwrap().cve_severities;
+    let counts = db.cve_severity_counts().unwrap();
     assert_eq!(counts.values().sum::<u64>(), 3, "{counts:?}");
 }
 

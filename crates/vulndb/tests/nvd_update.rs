@@ -65,7 +65,7 @@ fn full_then_incremental_then_a_failing_page() {
         (2, 3, false)
     );
     let db = VulnDb::open(&db_path).unwrap();
-    assert_eq!(db.info().unwrap().cve_severities["nvd"], 3);
+    assert_eq!(db.cve_severity_counts().unwrap()["nvd"], 3);
     assert!(!db.cve_severity("CVE-2024-5732").unwrap().is_empty());
     drop(db);
 
@@ -78,7 +78,7 @@ fn full_then_incremental_then_a_failing_page() {
     assert_eq!(server.hits(window), 1);
     let db = VulnDb::open(&db_path).unwrap();
     assert_eq!(
-        db.info().unwrap().cve_severities["nvd"],
+        db.cve_severity_counts().unwrap()["nvd"],
         4,
         "merged, not replaced"
     );

@@ -1,5 +1,6 @@
 //! `plinth db`: build, update, import, export and inspect the local vulnerability database.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -239,8 +240,7 @@ fn run_update(path: &std::path::Path, args: UpdateArgs) -> CmdResult {
 fn run_import(path: &std::path::Path, inputs: &[PathBuf]) -> CmdResult {
     let report = plinth_vulndb::import(path, inputs).map_err(fail)?;
     let cves = VulnDb::open(path)
-        .and_then(|db| db.info())
-        .map(|i| i.cve_severities)
+        .and_then(|db| db.cve_severity_counts())
         .unwrap_or_default();
     let mut err = std::io::stderr().lock();
     for source in &report.sources {
@@ -273,19 +273,21 @@ fn run_export(path: &std::path::Path, file: &std::path::Path) -> CmdResult {
 }
 
 fn run_info(path: &std::path::Path, format: InfoFormat) -> CmdResult {
-    let info = VulnDb::open(path).and_then(|db| db.info()).map_err(fail)?;
+    let db = VulnDb::open(path).map_err(fail)?;
+    let info = db.info().map_err(fail)?;
+    let cves = db.cve_severity_counts().map_err(fail)?;
     crate::output::write_to(None, |out| match format {
         InfoFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &info_json(&info))?;
+            serde_json::to_writer_pretty(&mut *out, &info_json(&info, &cves))?;
             writeln!(out)
         }
-        InfoFormat::Table => render_info(out, &info),
+        InfoFormat::Table => render_info(out, &info, &cves),
     })
     .code(exit::OUTPUT)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn info_json(info: &DbInfo) -> serde_json::Value {
+fn info_json(info: &DbInfo, cves: &BTreeMap<String, u64>) -> serde_json::Value {
     serde_json::json!({
         "path": info.path,
         "schema": info.schema,
@@ -306,11 +308,15 @@ fn info_json(info: &DbInfo) -> serde_json::Value {
             "ecosystems": s.ecosystems,
         })).collect::<Vec<_>>(),
         "ecosystems": info.ecosystems,
-        "cve_severities": info.cve_severities,
+        "cve_severities": cves,
     })
 }
 
-fn render_info(out: &mut dyn Write, info: &DbInfo) -> std::io::Result<()> {
+fn render_info(
+    out: &mut dyn Write,
+    info: &DbInfo,
+    cves: &BTreeMap<String, u64>,
+) -> std::io::Result<()> {
     writeln!(out, "Database:  {}", info.path.display())?;
     writeln!(out, "Schema:    {}", info.schema)?;
     writeln!(
@@ -350,10 +356,10 @@ fn render_info(out: &mut dyn Write, info: &DbInfo) -> std::io::Result<()> {
             count.packages, count.advisories
         )?;
     }
-    if !info.cve_severities.is_empty() {
+    if !cves.is_empty() {
         writeln!(out)?;
         writeln!(out, "{:<40} {:>10}", "CVE SEVERITIES (NVD, CVE 5)", "CVES")?;
-        for (source, count) in &info.cve_severities {
+        for (source, count) in cves {
             writeln!(out, "{source:<40} {count:>10}")?;
         }
     }
