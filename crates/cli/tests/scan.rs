@@ -246,7 +246,7 @@ fn dir_rootfs_with_an_unknown_distro_warns() {
         "{out}"
     );
     assert!(
-        out.contains("CVE-2024-58251  UNKNOWN   fixed in 1.36.1-r31"),
+        out.contains("CVE-2024-58251  UNKNOWN   none      fixed in 1.36.1-r31"),
         "{out}"
     );
     write(&root, "etc/os-release", "ID=plan9\nVERSION_ID=4\n");

@@ -3,7 +3,7 @@
 
 use plinth_catalog::{Os, PackageType};
 use plinth_sbom::LayerRef;
-use plinth_vulndb::{Advisory, Rating, SeverityKind};
+use plinth_vulndb::Rating;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::Coverage;
@@ -61,13 +61,16 @@ impl Level {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeverityInfo {
     pub level: Level,
-    /// Who said so: the vendor (`debian`, `ghsa`, `ubuntu`, …) or `cvss-v3`/`cvss-v4`/`cvss-v2`
-    /// when the level comes from a CVSS score, `none` when nobody rated it.
+    /// Who said so: the vendor (`debian`, `ghsa`, `ubuntu`, …); `nvd`, `cna` or `cisa-adp` when
+    /// the level comes from the CVE's metric in the database's CVE table; `cvss-v3`/`cvss-v4`/
+    /// `cvss-v2` when it comes from a score the records carry; `none` when nobody rated it (see
+    /// [`crate::severity`] for the order).
     pub source: String,
     /// The vendor's own word (`high**`, `moderate`), when the level is the vendor's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_word: Option<String>,
-    /// The highest CVSS base score among the records, whatever the level came from.
+    /// The CVSS score shown with the level: the records' highest, else the CVE's preferred
+    /// metric's; when the level comes from the CVE table, that metric's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvss_score: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,58 +196,5 @@ impl Report {
                 .filter(|f| f.suppressed.is_none())
                 .map(move |f| (t, f))
         })
-    }
-}
-
-/// Chooses the severity of a problem from all its records: the vendor's rating when one is
-/// given (a distro's for OS packages, GitHub's for language packages), else the highest CVSS
-/// score's band.
-pub fn choose_severity(records: &[&Advisory]) -> SeverityInfo {
-    let all = || records.iter().flat_map(|a| a.severity.iter());
-    let best_cvss = |kind: SeverityKind| {
-        all()
-            .filter(|s| s.kind == kind && s.score.is_some())
-            .max_by(|a, b| {
-                a.score
-                    .partial_cmp(&b.score)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            })
-    };
-    let cvss = best_cvss(SeverityKind::CvssV3)
-        .or_else(|| best_cvss(SeverityKind::CvssV4))
-        .or_else(|| best_cvss(SeverityKind::CvssV2));
-    let (cvss_score, cvss_vector) = cvss.map_or((None, None), |s| (s.score, s.vector.clone()));
-    let vendor = all().find(|s| {
-        s.kind == SeverityKind::Vendor && Level::from_rating(s.rating()) != Level::Unknown
-    });
-    if let Some(v) = vendor {
-        return SeverityInfo {
-            level: Level::from_rating(v.rating()),
-            source: v.source.clone(),
-            vendor_word: v.level.clone(),
-            cvss_score,
-            cvss_vector,
-        };
-    }
-    match cvss {
-        Some(s) => SeverityInfo {
-            level: Level::from_rating(s.rating()),
-            source: match s.kind {
-                SeverityKind::CvssV2 => "cvss-v2",
-                SeverityKind::CvssV4 => "cvss-v4",
-                _ => "cvss-v3",
-            }
-            .to_string(),
-            vendor_word: None,
-            cvss_score,
-            cvss_vector,
-        },
-        None => SeverityInfo {
-            level: Level::Unknown,
-            source: "none".into(),
-            vendor_word: None,
-            cvss_score: None,
-            cvss_vector: None,
-        },
     }
 }

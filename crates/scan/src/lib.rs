@@ -9,8 +9,9 @@
 //! - [`range`] evaluates OSV ranges with the ecosystem's exact version order
 //!   (`plinth-version`) and finds the smallest fixed version that resolves a finding;
 //! - [`matcher`] folds records of one problem (CVE ↔ GHSA ↔ PYSEC/GO/RUSTSEC ids) into one
-//!   finding named by its CVE, picks the severity (vendor first, else CVSS) and names the layer
-//!   that brought the package in;
+//!   finding named by its CVE and names the layer that brought the package in;
+//! - [`severity`] picks each finding's severity in Trivy's order: the vendor's, GitHub's, then
+//!   NVD's, the CNA's and CISA ADP's metric for the CVE;
 //! - [`coverage`] says what the database had no data for (an OS release, a language
 //!   ecosystem, a distro plinth cannot key) and whether the OS release is past its end of life;
 //! - [`attribution`] finds where the base image ends in the image history, or says it cannot;
@@ -32,16 +33,17 @@ pub mod purl;
 pub mod range;
 pub mod report;
 mod sbom_input;
+pub mod severity;
 
 pub use error::{Result, ScanError};
 pub use finding::{
     Finding, FixStatus, Level, Origin, Report, SeverityInfo, Suppression, TargetReport,
-    choose_severity,
 };
 pub use matcher::{Advisories, match_inventory};
 pub use sbom_input::{
     SbomFormat, detect as detect_sbom, is_json_file, package_from_purl, read_sbom,
 };
+pub use severity::choose_severity;
 
 /// The number of base-image layers of `image`, from its config history (see [`attribution`]).
 pub fn base_layers_of(image: &plinth_image::Image) -> Option<usize> {

@@ -5,12 +5,15 @@
 use std::collections::{BTreeSet, HashMap};
 
 use plinth_sbom::{Found, Inventory};
-use plinth_vulndb::{Advisory, Affected, DbError, Snapshot, Status, VulnDb, group_by_alias};
+use plinth_vulndb::{
+    Advisory, Affected, CveMetric, DbError, Snapshot, Status, VulnDb, group_by_alias,
+};
 
 use crate::coverage::{GapKind, Tally};
 use crate::ecosystem::{self, NoQuery, Query};
-use crate::finding::{Finding, FixStatus, Origin, TargetReport, choose_severity};
+use crate::finding::{Finding, FixStatus, Origin, TargetReport};
 use crate::range::{self, Order};
+use crate::severity::{CveMetrics, choose_severity};
 
 /// Where advisories come from: the database, or anything else that answers the same question
 /// (tests use a map).
@@ -19,6 +22,12 @@ pub trait Advisories {
     /// True when anything at all is known under `ecosystem`: what tells "no findings" from
     /// "no data" (see [`crate::coverage`]).
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError>;
+
+    /// The CVSS metrics NVD, the CNA and ADPs stated for a CVE; none unless the source keeps
+    /// per-CVE severities.
+    fn cve_severity(&self, _cve: &str) -> Result<Vec<CveMetric>, DbError> {
+        Ok(Vec::new())
+    }
 }
 
 impl Advisories for Snapshot<'_> {
@@ -29,6 +38,10 @@ impl Advisories for Snapshot<'_> {
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         Snapshot::has_ecosystem(self, ecosystem)
     }
+
+    fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
+        Snapshot::cve_severity(self, cve)
+    }
 }
 
 impl Advisories for VulnDb {
@@ -38,6 +51,10 @@ impl Advisories for VulnDb {
 
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         self.snapshot()?.has_ecosystem(ecosystem)
+    }
+
+    fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
+        VulnDb::cve_severity(self, cve)
     }
 }
 
@@ -52,6 +69,7 @@ pub fn match_inventory(
     let mut cache: HashMap<(String, String), Vec<Advisory>> = HashMap::new();
     let mut findings = Vec::new();
     let mut tally = Tally::default();
+    let mut cve_metrics = CveMetrics::new(db);
     for found in &inventory.packages {
         let query = match ecosystem::query(found, inventory.os.as_ref()) {
             Ok(q) => q,
@@ -81,7 +99,8 @@ pub fn match_inventory(
             advisories,
             inventory,
             base_layers,
-        ));
+            &mut cve_metrics,
+        )?);
     }
     if base_layers.is_none() && inventory.layers.len() > 1 {
         warnings.push(
@@ -125,7 +144,8 @@ fn match_package(
     advisories: &[Advisory],
     inventory: &Inventory,
     base_layers: Option<usize>,
-) -> Vec<Finding> {
+    cve_metrics: &mut CveMetrics,
+) -> Result<Vec<Finding>, DbError> {
     let order = Order {
         ecosystem: query.scheme(),
     };
@@ -155,24 +175,24 @@ fn match_package(
             found,
             query,
             &group,
-            status,
-            fixed_version,
+            (status, fixed_version),
             inventory,
             base_layers,
-        ));
+            cve_metrics,
+        )?);
     }
-    out
+    Ok(out)
 }
 
 fn finding(
     found: &Found,
     query: &Query,
     group: &[Advisory],
-    status: FixStatus,
-    fixed_version: Option<String>,
+    (status, fixed_version): (FixStatus, Option<String>),
     inventory: &Inventory,
     base_layers: Option<usize>,
-) -> Finding {
+    cve_metrics: &mut CveMetrics,
+) -> Result<Finding, DbError> {
     let ids: BTreeSet<&str> = group.iter().flat_map(|a| a.identifiers()).collect();
     let id = ids
         .iter()
@@ -186,6 +206,8 @@ fn finding(
         .map(|i| i.to_string())
         .collect();
     let records: Vec<&Advisory> = group.iter().collect();
+    let cve_ids = std::iter::once(id.as_str()).chain(ids.iter().copied());
+    let severity = choose_severity(&records, cve_metrics.first_scored(cve_ids)?);
     let mut references: Vec<String> = Vec::new();
     for r in group.iter().flat_map(|a| a.references.iter()) {
         if !references.contains(r) {
@@ -205,7 +227,7 @@ fn finding(
         _ => Origin::Unknown,
     };
     let p = &found.package;
-    Finding {
+    Ok(Finding {
         id,
         aliases,
         package: p.name.clone(),
@@ -217,7 +239,7 @@ fn finding(
         source_package: (query.name != p.name).then(|| query.name.clone()),
         status,
         fixed_version,
-        severity: choose_severity(&records),
+        severity,
         title,
         references,
         records: group
@@ -227,5 +249,5 @@ fn finding(
         layer,
         origin,
         suppressed: None,
-    }
+    })
 }

@@ -2,7 +2,9 @@
 //!
 //! - `bench import DB_PATH INPUT…`: import and print records, seconds and records/s;
 //! - `bench lookup DB_PATH NAMES_TSV`: single lookups (each its own read transaction) and
-//!   10,000 lookups in one snapshot, over `ecosystem<TAB>package` lines that exist in the DB.
+//!   10,000 lookups in one snapshot, over `ecosystem<TAB>package` lines that exist in the DB;
+//! - `bench cves DB_PATH IDS`: per-CVE severity lookups over CVE ids (one a line), inside one
+//!   snapshot (as a scan does them) and each in its own read transaction.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -11,12 +13,13 @@ use plinth_vulndb::VulnDb;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: bench import DB INPUT… | bench lookup DB NAMES_TSV";
+    let usage = "usage: bench import DB INPUT… | bench lookup DB NAMES_TSV | bench cves DB IDS";
     let mode = args.next().ok_or(usage)?;
     let db_path = args.next().ok_or(usage)?;
     match mode.as_str() {
         "import" => import(&db_path, args.map(PathBuf::from).collect()),
         "lookup" => lookup(&db_path, &args.next().ok_or(usage)?),
+        "cves" => cves(&db_path, &args.next().ok_or(usage)?),
         _ => Err(usage.into()),
     }
 }
@@ -78,6 +81,52 @@ fn lookup(db_path: &str, names_file: &str) -> Result<(), Box<dyn std::error::Err
     println!(
         "10,000 lookups in one snapshot: median {:.1} ms over 5 runs ({found_total} advisories returned)",
         batches[2]
+    );
+    Ok(())
+}
+
+fn cves(db_path: &str, ids_file: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(ids_file)?;
+    let ids: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    if ids.len() < 10_000 {
+        return Err("need at least 10,000 CVE ids".into());
+    }
+    let db = VulnDb::open(db_path)?;
+    let snapshot = db.snapshot()?;
+    // Warm the page cache the way a second scan would see it.
+    for id in &ids[..10_000] {
+        std::hint::black_box(snapshot.cve_severity(id)?);
+    }
+    let step = (ids.len() / 10_000).max(1);
+    let mut in_snapshot = Vec::new();
+    let mut found = 0;
+    for id in ids.iter().step_by(step).take(10_000) {
+        let start = Instant::now();
+        let metrics = snapshot.cve_severity(id)?;
+        in_snapshot.push(start.elapsed().as_secs_f64() * 1e6);
+        found += usize::from(!metrics.is_empty());
+    }
+    let mut own_txn = Vec::new();
+    for id in ids.iter().step_by(step * 5).take(2_000) {
+        let start = Instant::now();
+        std::hint::black_box(db.cve_severity(id)?);
+        own_txn.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    let pct = |v: &mut Vec<f64>, p: usize| {
+        v.sort_by(f64::total_cmp);
+        v[(v.len() * p / 100).min(v.len() - 1)]
+    };
+    println!(
+        "CVE severity lookup in one snapshot: median {:.1} µs, p99 {:.1} µs ({} lookups, {found} found)",
+        pct(&mut in_snapshot, 50),
+        pct(&mut in_snapshot, 99),
+        in_snapshot.len()
+    );
+    println!(
+        "CVE severity lookup, own read transaction: median {:.1} µs, p99 {:.1} µs ({} lookups)",
+        pct(&mut own_txn, 50),
+        pct(&mut own_txn, 99),
+        own_txn.len()
     );
     Ok(())
 }

@@ -14,6 +14,10 @@
 //! [`Event`], [`Status`]), stored under (ecosystem with release, normalised package name);
 //! OS advisories are keyed by source package.
 //!
+//! NVD CVE API 2.0 documents and CVE JSON 5 records add a second, smaller table: the CVSS
+//! metrics NVD, the CNA and CISA's ADP state per CVE ([`CveMetric`]), which the scanner uses
+//! for findings no vendor rated ([`VulnDb::cve_severity`], [`preferred_metric`]).
+//!
 //! What it is not: it does not compare versions or decide whether a package is vulnerable
 //! (that is the scanner's job, with `plinth-version`'s schemes), and it has no async runtime:
 //! downloads are blocking `ureq` on a few threads.
@@ -46,6 +50,7 @@
 //! The next write removes what an interrupted one left (`.vuln.redb.PID.N.tmp`), once its writer
 //! is surely gone.
 
+mod cve_severity;
 pub mod cvss;
 mod discover;
 mod ecosystem;
@@ -53,10 +58,13 @@ mod error;
 pub mod feed;
 mod fetch;
 mod model;
+mod nvd_update;
+mod severity_table;
 mod sources;
 mod store;
 mod update;
 
+pub use cve_severity::{CveMetric, CveSeverities, CvssVersion, Provider, preferred_metric};
 pub use discover::alpine_releases;
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};
 pub use error::DbError;
@@ -65,6 +73,7 @@ pub use model::{
     Advisory, Affected, Event, Range, RangeKind, Rating, Severity, SeverityKind, Status,
     group_by_alias, vendor_rating,
 };
+pub use nvd_update::{NVD_API, NVD_SOURCE, NvdOptions, NvdReport, update_nvd};
 pub use sources::{
     Config, DEFAULT_ALPINE, DEFAULT_OSV_ECOSYSTEMS, FeedSource, UpdateOptions, default_sources,
     select,

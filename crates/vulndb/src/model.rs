@@ -41,7 +41,7 @@ pub struct Severity {
     /// `database_specific.severity`, `ubuntu`, `debian`, …
     pub source: String,
     pub kind: SeverityKind,
-    /// CVSS base score computed from `vector` (v2 and v3.x; `None` for v4, see [`crate::cvss`]).
+    /// CVSS base score computed from `vector` (v2, v3.x and v4.0, see [`crate::cvss`]).
     pub score: Option<f32>,
     /// The CVSS vector string, for CVSS kinds.
     pub vector: Option<String>,

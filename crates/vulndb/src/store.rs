@@ -6,7 +6,8 @@
 //! - `sources`: source name → [`SourceInfo`] (origin, validators, counts);
 //! - `advisories`: (ecosystem, package, source) → postcard `Vec<Advisory>`;
 //! - `source_keys`: (source, ecosystem, package) → (), so one source can be replaced without
-//!   scanning every key.
+//!   scanning every key;
+//! - `cve_severity` and `source_cves`: per-CVE severities (see `severity_table.rs`).
 //!
 //! Architecture invariant: the file at the database path is only ever replaced whole by
 //! `rename`; a reader that opened it keeps reading its own snapshot, and a failed or interrupted
@@ -22,10 +23,12 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::cve_severity::CveMetric;
 use crate::ecosystem::{canonical_ecosystem, normalize_name};
 use crate::error::DbError;
 use crate::feed::{ParseStats, Records};
 use crate::model::Advisory;
+use crate::severity_table::{self, CveRows};
 
 /// Version of the table layout and value encoding. Bump on any change; readers refuse other
 /// versions and writers start afresh.
@@ -198,6 +201,22 @@ impl VulnDb {
         })
     }
 
+    /// Every CVSS metric any source stated for `cve` (NVD, the CNA, ADPs).
+    pub fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
+        self.snapshot()?.cve_severity(cve)
+    }
+
+    /// Per source, how many CVEs it stated CVSS metrics for (sources without any are absent).
+    /// Counted by walking the table's keys (a few dozen ms for NVD's 300,000), so kept out of
+    /// [`VulnDb::info`], which every scan reads.
+    pub fn cve_severity_counts(&self) -> Result<BTreeMap<String, u64>, DbError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| DbError::store(&self.path, e))?;
+        severity_table::counts(&self.path, &txn)
+    }
+
     fn schema(&self) -> Result<u32, DbError> {
         let txn = self
             .db
@@ -243,6 +262,11 @@ impl Snapshot<'_> {
             out.extend(list);
         }
         Ok(out)
+    }
+
+    /// As [`VulnDb::cve_severity`], inside this snapshot.
+    pub fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
+        severity_table::lookup(self.path, &self.txn, cve)
     }
 }
 
@@ -301,8 +325,14 @@ fn read_sources(path: &Path, txn: &ReadTransaction) -> Result<Vec<SourceInfo>, D
     Ok(out)
 }
 
-/// Rows of one source ready to store: key → encoded `Vec<Advisory>`.
-pub(crate) type EncodedRows = Vec<((String, String), Vec<u8>)>;
+/// Rows of one source ready to store.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedRows {
+    /// (ecosystem, package) → encoded `Vec<Advisory>`, sorted by key.
+    advisories: Vec<((String, String), Vec<u8>)>,
+    /// CVE id → encoded `Vec<CveMetric>`, sorted by CVE id.
+    cves: CveRows,
+}
 
 /// Encodes a parsed source, sorted by key so inserts run in B-tree order, and fills the
 /// per-ecosystem counts of `info`.
@@ -311,7 +341,7 @@ pub(crate) fn encode_records(
     info: &mut SourceInfo,
 ) -> Result<EncodedRows, DbError> {
     info.ecosystems.clear();
-    let mut rows: EncodedRows = Vec::with_capacity(records.by_key.len());
+    let mut rows = Vec::with_capacity(records.by_key.len());
     for (key, mut list) in records.by_key {
         list.sort_by(|a, b| a.id.cmp(&b.id));
         let count = info.ecosystems.entry(key.0.clone()).or_default();
@@ -326,7 +356,10 @@ pub(crate) fn encode_records(
     }
     rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     info.stats = records.stats;
-    Ok(rows)
+    Ok(EncodedRows {
+        advisories: rows,
+        cves: severity_table::encode(records.cves, &info.name)?,
+    })
 }
 
 /// Builds the next version of the database in a temporary file beside it; [`Writer::finish`]
@@ -417,12 +450,39 @@ impl Writer {
                 keys.remove((name, eco.as_str(), pkg.as_str()))
                     .map_err(|e| err(&e))?;
             }
-            for ((eco, pkg), bytes) in rows {
+            for ((eco, pkg), bytes) in &rows.advisories {
                 advisories
                     .insert((eco.as_str(), pkg.as_str(), name), bytes.as_slice())
                     .map_err(|e| err(&e))?;
                 keys.insert((name, eco.as_str(), pkg.as_str()), ())
                     .map_err(|e| err(&e))?;
+            }
+            severity_table::replace(&txn, name, &rows.cves).map_err(|e| err(&e))?;
+            let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
+            let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
+            sources
+                .insert(name, encoded.as_slice())
+                .map_err(|e| err(&e))?;
+        }
+        txn.commit().map_err(|e| err(&e))
+    }
+
+    /// Stores a source that holds only CVE severities: replacing everything it had (`replace`),
+    /// or adding and replacing just the CVEs in `rows` (an incremental NVD update).
+    pub(crate) fn store_cves(
+        &mut self,
+        info: &SourceInfo,
+        rows: &CveRows,
+        replace: bool,
+    ) -> Result<(), DbError> {
+        let err = |e: &dyn std::fmt::Display| DbError::store(&self.tmp_path, e);
+        let txn = self.db().begin_write().map_err(|e| err(&e))?;
+        {
+            let name = info.name.as_str();
+            if replace {
+                severity_table::replace(&txn, name, rows).map_err(|e| err(&e))?;
+            } else {
+                severity_table::upsert(&txn, name, rows).map_err(|e| err(&e))?;
             }
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
@@ -462,6 +522,7 @@ impl Writer {
                 txn.open_table(ADVISORIES).map_err(|e| err(&e))?;
                 txn.open_table(SOURCE_KEYS).map_err(|e| err(&e))?;
                 txn.open_table(SOURCES).map_err(|e| err(&e))?;
+                severity_table::create(&txn).map_err(|e| err(&e))?;
             }
             txn.commit().map_err(|e| err(&e))?;
         }
@@ -548,7 +609,10 @@ pub(crate) fn copy_sources(from: &Path, writer: &mut Writer) -> Result<Vec<Sourc
     for info in &sources {
         let name = info.name.as_str();
         let upper = format!("{name}\0");
-        let mut rows: EncodedRows = Vec::new();
+        let mut rows = EncodedRows {
+            cves: severity_table::rows_of(from, &txn, name)?,
+            ..EncodedRows::default()
+        };
         for item in keys
             .range((name, "", "")..(upper.as_str(), "", ""))
             .map_err(|e| DbError::store(from, e))?
@@ -559,7 +623,8 @@ pub(crate) fn copy_sources(from: &Path, writer: &mut Writer) -> Result<Vec<Sourc
                 .get((eco, pkg, name))
                 .map_err(|e| DbError::store(from, e))?
             {
-                rows.push(((eco.to_string(), pkg.to_string()), value.value().to_vec()));
+                rows.advisories
+                    .push(((eco.to_string(), pkg.to_string()), value.value().to_vec()));
             }
         }
         writer.replace_source(info, &rows)?;

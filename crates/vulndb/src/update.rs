@@ -254,10 +254,10 @@ pub fn import(db_path: &Path, inputs: &[PathBuf]) -> Result<ImportReport, DbErro
         let name = format!("import:{}", absolute.display());
         let mut records = Records::default();
         feed::read_path(&absolute, &name, &mut records)?;
-        if records.keys() == 0 && records.stats.skipped == 0 && records.stats.withdrawn == 0 {
+        if records.is_empty() {
             return Err(DbError::NotAFeed {
                 path: input.clone(),
-                what: "no OSV, Alpine secdb or Debian tracker records found".into(),
+                what: "no OSV, Alpine secdb, Debian tracker, NVD or CVE 5 records found".into(),
             });
         }
         let mut info = SourceInfo {

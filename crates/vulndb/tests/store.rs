@@ -244,11 +244,9 @@ fn distro_ecosystems_vendor_severities_and_every_range_shape() {
     assert_eq!(ubuntu.severity[0].source, "ubuntu");
     assert_eq!(ubuntu.severity[0].level.as_deref(), Some("medium"));
     assert_eq!(ubuntu.severity[1].kind, SeverityKind::CvssV4);
-    assert_eq!(
-        ubuntu.severity[1].score, None,
-        "v4 vectors are stored, not scored"
-    );
-    assert_eq!(ubuntu.rating(), Rating::Medium);
+    assert_eq!(ubuntu.severity[1].score, Some(9.3), "v4 vectors are scored");
+    // The highest of Ubuntu's "medium" and the v4 vector's 9.3.
+    assert_eq!(ubuntu.rating(), Rating::Critical);
 
     let rocky = &db.advisories("Rocky Linux:9.4", "curl").unwrap()[0];
     assert_eq!(rocky.affected[0].status, Status::Unfixed);

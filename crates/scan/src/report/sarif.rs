@@ -46,9 +46,10 @@ fn rule(f: &Finding) -> Value {
         if link.is_empty() { "none" } else { &link },
     );
     let markdown = format!(
-        "**Vulnerability {}**\n\n| Severity | Package | Fixed version | Link |\n| --- | --- | --- | --- |\n| {} | {} | {} | {} |\n\n{}",
+        "**Vulnerability {}**\n\n| Severity | Package | Fixed version | Link |\n| --- | --- | --- | --- |\n| {} ({}) | {} | {} | {} |\n\n{}",
         f.id,
         f.severity.level.as_str(),
+        f.severity.source,
         f.package,
         f.fixed_version.as_deref().unwrap_or("none"),
         if link.is_empty() {
@@ -68,6 +69,7 @@ fn rule(f: &Finding) -> Value {
         "properties": {
             "precision": "very-high",
             "security-severity": format!("{:.1}", score(f)),
+            "severity-source": f.severity.source,
             "tags": ["vulnerability", "security", f.severity.level.as_str()],
         },
     });

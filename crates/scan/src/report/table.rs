@@ -133,10 +133,13 @@ fn target(t: &TargetReport, opts: TableOptions, out: &mut dyn Write) -> io::Resu
         )?;
         for f in group {
             let level = format!("{:<8}", f.severity.level.as_str());
+            // Who rated it (`debian`, `ghsa`, `nvd`, `cna`, `cisa-adp`…): a gate on a level is
+            // only as good as its source.
             let mut line = format!(
-                "  {:id_w$}  {}  {:<24}  {}",
+                "  {:id_w$}  {}  {:<8}  {:<24}  {}",
                 f.id,
                 paint(f.severity.level, &level, opts.color),
+                f.severity.source,
                 status_text(f),
                 short(&f.title, 70)
             );

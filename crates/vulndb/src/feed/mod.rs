@@ -1,13 +1,16 @@
 //! Feed parsers: OSV records (files, directories, `all.zip`), Alpine secdb (JSON and the legacy
 //! YAML), Debian's security tracker JSON. Each parser turns its format into [`Advisory`] values
-//! keyed by (ecosystem, package) and hands them to a [`Records`] collector.
+//! keyed by (ecosystem, package) and hands them to a [`Records`] collector. NVD CVE API 2.0
+//! documents and CVE JSON 5 records name no packages: they add per-CVE severities instead.
 //!
 //! Architecture invariant: parsers never touch the store; they only produce records. A malformed
 //! record is skipped and counted in [`ParseStats`]; only a document that cannot be read at all is
 //! an error.
 
 pub mod alpine;
+pub mod cve5;
 pub mod debian;
+pub mod nvd;
 pub mod osv;
 
 use std::collections::HashMap;
@@ -17,6 +20,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::cve_severity::CveSeverities;
 use crate::error::DbError;
 use crate::model::Advisory;
 
@@ -55,6 +59,8 @@ impl ParseStats {
 #[derive(Debug, Default)]
 pub struct Records {
     pub(crate) by_key: HashMap<(String, String), Vec<Advisory>>,
+    /// Per-CVE severities from NVD and CVE 5 documents.
+    pub cves: CveSeverities,
     pub stats: ParseStats,
 }
 
@@ -73,6 +79,14 @@ impl Records {
     /// Number of distinct (ecosystem, package) keys.
     pub fn keys(&self) -> usize {
         self.by_key.len()
+    }
+
+    /// True when nothing was read: no advisory, no CVE severity, nothing skipped or withdrawn.
+    pub fn is_empty(&self) -> bool {
+        self.keys() == 0
+            && self.cves.is_empty()
+            && self.stats.skipped == 0
+            && self.stats.withdrawn == 0
     }
 }
 
@@ -142,6 +156,12 @@ pub enum Format {
     AlpineJson,
     AlpineYaml,
     DebianTracker,
+    /// An NVD CVE API 2.0 answer or bulk file.
+    NvdCve,
+    /// A CVE JSON 5 record.
+    Cve5,
+    /// cvelistV5's `delta.json`: a list of changed CVE ids, not records; nothing to import.
+    Cve5Delta,
 }
 
 /// Sniffs a feed's format from its first bytes, or says in a few words what it is instead.
@@ -168,6 +188,9 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         return Ok(Format::OsvJson);
     }
     if trimmed.starts_with('{') {
+        if let Some(format) = sniff_cve_document(&text) {
+            return Ok(format);
+        }
         // Alpine names its release; Wolfi's and Chainguard's secdb only have `secfixes`.
         if text.contains("\"distroversion\"") && text.contains("\"packages\"")
             || text.contains("\"secfixes\"")
@@ -186,6 +209,28 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         return Ok(Format::AlpineYaml);
     }
     Err("not JSON, YAML or zip: no feed format recognised".into())
+}
+
+/// NVD and CVE 5 documents by their markers, anywhere in the head (CVE 5 writers order keys
+/// freely). Checked before the other JSON formats: a CVE 5 record has `affected` and could pass
+/// for OSV.
+fn sniff_cve_document(text: &str) -> Option<Format> {
+    let has = |key: &str, value: &str| {
+        text.match_indices(key).any(|(at, _)| {
+            let rest = text[at + key.len()..].trim_start();
+            rest.strip_prefix(':')
+                .is_some_and(|r| r.trim_start().starts_with(value))
+        })
+    };
+    if has("\"format\"", "\"NVD_CVE\"") {
+        Some(Format::NvdCve)
+    } else if has("\"dataType\"", "\"CVE_RECORD\"") || text.contains("\"cveMetadata\"") {
+        Some(Format::Cve5)
+    } else if text.contains("\"fetchTime\"") && text.contains("\"numberOfChanges\"") {
+        Some(Format::Cve5Delta)
+    } else {
+        None
+    }
 }
 
 /// Reads one feed file. Redb bundles are not feeds; the importer handles them before this.
@@ -212,6 +257,9 @@ pub fn read_file(path: &Path, source: &str, records: &mut Records) -> Result<(),
             alpine::read_yaml(path, &read_rest(path, head, file)?, source, records)
         }
         Format::DebianTracker => debian::read(path, &read_rest(path, head, file)?, source, records),
+        Format::NvdCve => nvd::read(path, &read_rest(path, head, file)?, records),
+        Format::Cve5 => cve5::read(path, &read_rest(path, head, file)?, records),
+        Format::Cve5Delta => Ok(()),
     }
 }
 
@@ -273,6 +321,14 @@ mod tests {
             Ok(Format::DebianTracker)
         );
         assert_eq!(sniff(b"---\ndistroversion: v3.9\n"), Ok(Format::AlpineYaml));
+        assert_eq!(
+            sniff(b"{\"resultsPerPage\": 1, \"format\": \"NVD_CVE\", \"version\": \"2.0\"}"),
+            Ok(Format::NvdCve)
+        );
+        assert_eq!(
+            sniff(b"{\"dataType\":\"CVE_RECORD\",\"containers\":{\"cna\":{\"affected\":[]}}}"),
+            Ok(Format::Cve5)
+        );
         assert!(
             sniff(b"<!DOCTYPE html><html>")
                 .unwrap_err()

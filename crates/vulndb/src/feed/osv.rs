@@ -276,7 +276,7 @@ fn severity_of(raw: &RawSeverity, who: &str) -> Option<Severity> {
     Some(match raw.kind.as_str() {
         "CVSS_V2" => cvss(SeverityKind::CvssV2, cvss::v2_base_score(score)),
         "CVSS_V3" => cvss(SeverityKind::CvssV3, cvss::v3_base_score(score)),
-        "CVSS_V4" => cvss(SeverityKind::CvssV4, None),
+        "CVSS_V4" => cvss(SeverityKind::CvssV4, cvss::v4_base_score(score)),
         // `Ubuntu` (priority words) and any future vendor type: keep the word, named by type.
         other => vendor(&other.to_ascii_lowercase(), score),
     })
@@ -372,8 +372,9 @@ pub fn read_document(
     Ok(())
 }
 
-/// A zip of OSV records (`all.zip`). Entries are inflated on this thread and parsed on the
-/// others, since JSON parsing, not inflation, is the slow part.
+/// A zip of OSV records (`all.zip`), or of CVE 5 records or NVD documents. Entries are
+/// inflated on this thread and OSV records parsed on the others, since JSON parsing, not
+/// inflation, is the slow part.
 pub fn read_zip(
     path: &Path,
     file: File,
@@ -448,6 +449,19 @@ pub fn read_zip(
                     message: format!("{name}: {e}"),
                 });
                 break;
+            }
+            // cvelistV5's delta zips hold CVE 5 records: severities, read here (they are small).
+            let head = &bytes[..bytes.len().min(64 * 1024)];
+            match super::sniff(head) {
+                Ok(super::Format::Cve5) => {
+                    super::cve5::read(Path::new(&name), &bytes, records)?;
+                    continue;
+                }
+                Ok(super::Format::NvdCve) => {
+                    super::nvd::read(Path::new(&name), &bytes, records)?;
+                    continue;
+                }
+                _ => {}
             }
             batch.push((name, bytes));
             if batch.len() == BATCH {
