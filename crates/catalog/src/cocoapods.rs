@@ -48,23 +48,15 @@ mod tests {
     #[test]
     fn pods() {
         let text = "PODS:\n  - Alamofire (5.8.1)\n  - Firebase/Core (10.0.0):\n    - FirebaseAnalytics (= 10.0.0)\n  - FirebaseAnalytics (10.0.0)\n\nDEPENDENCIES:\n  - Alamofire (~> 5.8)\n  - Firebase/Core\n\nCOCOAPODS: 1.15.2\n";
-        let p = parse(&FileInput {
-            path: "/Podfile.lock",
-            data: text.as_bytes(),
-            mode: 0,
-        })
-        .unwrap();
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.direct, p.line))
-            .collect();
-        assert_eq!(
-            got,
-            [
+        crate::text::assert_rows(
+            parse,
+            "/Podfile.lock",
+            text,
+            &[
                 ("Alamofire", "5.8.1", Some(true), Some(2)),
                 ("Firebase/Core", "10.0.0", Some(true), Some(3)),
-                ("FirebaseAnalytics", "10.0.0", Some(false), Some(5))
-            ]
+                ("FirebaseAnalytics", "10.0.0", Some(false), Some(5)),
+            ],
         );
     }
 }

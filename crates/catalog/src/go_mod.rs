@@ -118,23 +118,15 @@ mod tests {
     #[test]
     fn requires_and_replaces() {
         let text = "module example.com/app\n\ngo 1.22\n\nrequire (\n\tgithub.com/a/b v1.2.3\n\tgolang.org/x/sys v0.1.0 // indirect\n)\n\nrequire github.com/c/d v0.0.0-2020-abc\n\nreplace github.com/a/b => github.com/fork/b v1.2.4\nreplace github.com/c/d => ../d\n";
-        let p = parse(&FileInput {
-            path: "/go.mod",
-            data: text.as_bytes(),
-            mode: 0,
-        })
-        .unwrap();
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.direct, p.line))
-            .collect();
-        assert_eq!(
-            got,
-            [
+        crate::text::assert_rows(
+            parse,
+            "/go.mod",
+            text,
+            &[
                 ("github.com/fork/b", "v1.2.4", Some(true), Some(6)),
                 ("golang.org/x/sys", "v0.1.0", Some(false), Some(7)),
                 ("github.com/c/d", "v0.0.0-2020-abc", Some(true), Some(10)),
-            ]
+            ],
         );
         assert!(
             parse(&FileInput {

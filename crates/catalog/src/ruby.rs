@@ -95,23 +95,15 @@ mod tests {
     #[test]
     fn gemfile_lock_and_gemspec() {
         let lock = "GIT\n  remote: https://x/y.git\n  specs:\n    y (0.1.0)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n    nokogiri (1.16.0-x86_64-linux)\n      racc (~> 1.4)\n    racc (1.7.3)\n\nPLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  nokogiri\n  y!\n\nBUNDLED WITH\n   2.5.3\n";
-        let p = parse_gemfile_lock(&FileInput {
-            path: "/Gemfile.lock",
-            data: lock.as_bytes(),
-            mode: 0,
-        })
-        .unwrap();
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.direct, p.line))
-            .collect();
-        assert_eq!(
-            got,
-            [
+        crate::text::assert_rows(
+            parse_gemfile_lock,
+            "/Gemfile.lock",
+            lock,
+            &[
                 ("y", "0.1.0", Some(true), Some(4)),
                 ("nokogiri", "1.16.0-x86_64-linux", Some(true), Some(9)),
                 ("racc", "1.7.3", Some(false), Some(11)),
-            ]
+            ],
         );
         let spec = "Gem::Specification.new do |s|\n  s.name = \"rake\".freeze\n  s.version = \"13.1.0\"\n  s.licenses = [\"MIT\".freeze]\nend\n";
         let p = parse_gemspec(&FileInput {

@@ -8,21 +8,31 @@
 
 use std::path::Path;
 
-/// The user's skips for one directory walk.
+/// The user's skips for one directory walk. The default skips nothing, not even what a
+/// `.gitignore` ignores: a secret scan wants exactly those files, and `files dir:` lists
+/// what is there.
 #[derive(Debug, Clone, Default)]
 pub struct Skips {
     dirs: Vec<Glob>,
     files: Vec<Glob>,
+    gitignore: bool,
 }
 
 impl Skips {
-    /// Skips from `--skip-dirs` and `--skip-files` patterns (a leading `./` is ignored).
+    /// Skips from `--skip-dirs` and `--skip-files` patterns (a leading `./` is ignored),
+    /// plus, inside a git work tree, `.git` and what its `.gitignore` files ignore.
     pub fn new<S: AsRef<str>>(dirs: &[S], files: &[S]) -> Skips {
         let globs = |v: &[S]| v.iter().map(|s| Glob::new(s.as_ref())).collect();
         Skips {
             dirs: globs(dirs),
             files: globs(files),
+            gitignore: true,
         }
+    }
+
+    /// Whether a walk inside a git work tree leaves out `.git` and what `.gitignore` ignores.
+    pub fn honours_gitignore(&self) -> bool {
+        self.gitignore
     }
 
     /// Whether the entry at `rel` (relative to the root, `/`-separated) is skipped.

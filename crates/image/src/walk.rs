@@ -462,7 +462,7 @@ pub fn walk_dir<C: Collector>(
     if !top.is_dir() {
         return Err(Error::format(&what, "not a directory"));
     }
-    let git = in_git_work_tree(root);
+    let git = skips.honours_gitignore() && in_git_work_tree(root);
     let mut stack: Vec<(PathBuf, Vec<u8>, Ignores)> =
         vec![(root.to_path_buf(), Vec::new(), Vec::new())];
     while let Some((dir, rel, mut ignores)) = stack.pop() {
