@@ -183,6 +183,28 @@ pub fn yaml_child<'a>(children: &[YamlLine<'a>], key: &str) -> Option<&'a str> {
         .map(|l| l.value)
 }
 
+/// Test helper: parses `text` as the file at `path` and checks (name, version, direct, line)
+/// of each package, the facts a lockfile test checks.
+#[cfg(test)]
+pub fn assert_rows(
+    parse: fn(&crate::FileInput) -> Result<Vec<crate::Package>, String>,
+    path: &str,
+    text: &str,
+    want: &[(&str, &str, Option<bool>, Option<u32>)],
+) {
+    let input = crate::FileInput {
+        path,
+        data: text.as_bytes(),
+        mode: 0,
+    };
+    let got = parse(&input).unwrap();
+    let got: Vec<_> = got
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.direct, p.line))
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,26 +233,4 @@ mod tests {
         let e = lockfile_text(b"a\n<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> x\n").unwrap_err();
         assert_eq!(e, "line 2: merge conflict marker");
     }
-}
-
-/// Test helper: parses `text` as the file at `path` and checks (name, version, direct, line)
-/// of each package, the facts a lockfile test checks.
-#[cfg(test)]
-pub fn assert_rows(
-    parse: fn(&crate::FileInput) -> Result<Vec<crate::Package>, String>,
-    path: &str,
-    text: &str,
-    want: &[(&str, &str, Option<bool>, Option<u32>)],
-) {
-    let input = crate::FileInput {
-        path,
-        data: text.as_bytes(),
-        mode: 0,
-    };
-    let got = parse(&input).unwrap();
-    let got: Vec<_> = got
-        .iter()
-        .map(|p| (p.name.as_str(), p.version.as_str(), p.direct, p.line))
-        .collect();
-    assert_eq!(got, want);
 }
