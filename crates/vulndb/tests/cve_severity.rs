@@ -224,7 +224,7 @@ fn bad_input_is_named_and_the_rest_imports() {
     let stats = &report.sources[0].stats;
     let names = stats.first_skipped.join(" | ");
     assert_eq!(stats.skipped, 4, "{names}");
-    assert!(names.contains("rate-limited.json (an HTML"), "{names}");
+    assert!(names.contains("rate-limited.json: an HTML"), "{names}");
     assert!(names.contains("truncated.json"), "{names}");
     assert!(names.contains("cut-cve5.json"), "{names}");
     assert!(
