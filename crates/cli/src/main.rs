@@ -3,6 +3,7 @@
 mod cmd;
 mod dive_ci;
 mod exit;
+mod gate;
 mod open;
 mod output;
 mod render;

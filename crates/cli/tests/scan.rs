@@ -312,3 +312,53 @@ fn several_images_one_summary() {
             .contains("alpine-3.20.docker.tar")
     );
 }
+
+/// `--scanners vuln,secret` walks each image once for both; what it reports equals what
+/// `scan` and `secrets` report alone: a lodash the npm cataloger finds, a key a later layer
+/// deleted, and one at the end of a 3 MB file (searched as a stream, never buffered).
+#[test]
+fn vulns_and_secrets_together_equal_each_alone() {
+    let s = setup();
+    let key = "aws_secret_access_key = lS+2wLfKkaVE/tNMO66iv9b4/b8p6k+csDZVefZO\n";
+    let mut big = "console.log('filler line of a bundle');\n".repeat(80_000);
+    big.push_str("const t = 'ghp_7xUsP0P9gjcl7NSWShU8WownKBfl7fDf4cKj';\n");
+    let package = br#"{"name": "lodash", "version": "4.17.20"}"#;
+    let layers = [
+        plinth_testdata::ustar(&[
+            ("app/node_modules/lodash/package.json", 0o644, package),
+            ("root/.aws/credentials", 0o600, key.as_bytes()),
+        ]),
+        plinth_testdata::ustar(&[
+            ("app/bundle.js", 0o644, big.as_bytes()),
+            ("root/.aws/.wh.credentials", 0o600, b""),
+        ]),
+    ];
+    let ids: Vec<String> = layers.iter().map(|l| plinth_testdata::sha256(l)).collect();
+    let image = plinth_testdata::oci_layout(
+        &s.dir.path().join("img"),
+        &layers,
+        &ids,
+        serde_json::json!({}),
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err) = run(plinth(&s).args(args).args([&image, "-f", "json"]));
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let mut both = json(&["--scanners", "vuln,secret"]);
+    let vulns = json(&[]);
+    let secrets = json(&["--scanners", "secret"]);
+    let found = both["secrets"]["targets"][0]["findings"]
+        .as_array()
+        .unwrap();
+    let rules: Vec<&str> = found
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["aws-secret-access-key", "github-pat"], "{found:?}");
+    assert_eq!(both["secrets"], secrets);
+    both.as_object_mut().unwrap().remove("secrets");
+    assert_eq!(both, vulns);
+    let ids = vulns.to_string();
+    assert!(ids.contains("GHSA-35jh-r3h4-6jhm"), "{ids}");
+}

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::io::{self, Read};
 use std::sync::Arc;
 
 use plinth_catalog::{
@@ -103,17 +104,8 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
     type Item = Collected<E::Item>;
 
     fn wants(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
-        let meta = FileMeta { path, size, mode };
-        let os = is_os_file(path).then_some(1 << 20);
-        let copyright = copyright_owner(path).map(|_| 1 << 20);
-        CATALOGERS
-            .iter()
-            .filter(|c| self.scope.runs(c) && (c.wants)(&meta))
-            .map(|c| c.max_size)
-            .chain(os)
-            .chain(copyright)
-            .chain(self.extra.wants(path, size, mode))
-            .max()
+        self.catalogers_want(path, size, mode)
+            .max(self.extra.wants(path, size, mode))
     }
 
     fn collect(&self, path: &str, mode: u32, data: &[u8]) -> Option<Self::Item> {
@@ -123,6 +115,43 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
             .and_then(|_| self.extra.collect(path, mode, data));
         let catalogued = catalog(path, mode, data, self.scope);
         (!catalogued.is_empty() || extra.is_some()).then_some(Collected { catalogued, extra })
+    }
+
+    /// A file no cataloger reads goes to the other collector as a stream, so that one that
+    /// reads in bounded windows (the secret scanner) never has it buffered whole.
+    fn collect_from(
+        &self,
+        path: &str,
+        mode: u32,
+        size: u64,
+        data: &mut dyn Read,
+    ) -> io::Result<Option<Self::Item>> {
+        if self.catalogers_want(path, size, mode).is_some() {
+            let mut bytes = Vec::with_capacity(size as usize);
+            data.read_to_end(&mut bytes)?;
+            return Ok(self.collect(path, mode, &bytes));
+        }
+        let extra = self.extra.collect_from(path, mode, size, data)?;
+        Ok(extra.map(|extra| Collected {
+            catalogued: Vec::new(),
+            extra: Some(extra),
+        }))
+    }
+}
+
+impl<E> WithCatalogers<'_, E> {
+    /// The most bytes any cataloger (or the OS and licence readers) wants of the file.
+    fn catalogers_want(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
+        let meta = FileMeta { path, size, mode };
+        let os = is_os_file(path).then_some(1 << 20);
+        let copyright = copyright_owner(path).map(|_| 1 << 20);
+        CATALOGERS
+            .iter()
+            .filter(|c| self.scope.runs(c) && (c.wants)(&meta))
+            .map(|c| c.max_size)
+            .chain(os)
+            .chain(copyright)
+            .max()
     }
 }
 

@@ -2,12 +2,13 @@
 //! learn which later layer deleted or replaced each file that holds a secret, and the
 //! config (`Env`, `Cmd`, `Entrypoint`, `Labels`, `User`) and history `created_by` lines.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use plinth_image::merge::{Event, Stack};
 use plinth_image::{Image, LayerFacts};
 
-use crate::collect::{PathFilter, SecretCollector};
+use crate::collect::{PathFilter, SecretCollector, Summary};
 use crate::finding::{Finding, Hidden, How, TargetReport};
 use crate::matcher::{Hit, Scanner, Window};
 
@@ -25,24 +26,52 @@ pub fn scan_image(
     scanner: &Scanner,
     options: &Options,
 ) -> plinth_image::Result<TargetReport> {
-    let collector = SecretCollector::new(scanner, &options.filter, options.max_size);
+    let collector = options.collector(scanner);
     let layers = image.walk(&collector)?;
-    let mut summary = collector.summary();
+    Ok(report_from(
+        image,
+        scanner,
+        &layers,
+        |hits: &Vec<Hit>| Some(hits),
+        collector.summary(),
+    ))
+}
+
+impl Options {
+    /// The walk's collector for these options: pass it to a walk another pass shares (as
+    /// `plinth scan --scanners vuln,secret` does), then hand the layers to [`report_from`].
+    pub fn collector<'a>(&'a self, scanner: &'a Scanner) -> SecretCollector<'a> {
+        SecretCollector::new(scanner, &self.filter, self.max_size)
+    }
+}
+
+/// The report for `image` from a walk that carried a [`SecretCollector`]: `hits` picks its
+/// part of what the walk kept of each file, `summary` is that collector's.
+pub fn report_from<T, L: Borrow<LayerFacts<T>>>(
+    image: &Image,
+    scanner: &Scanner,
+    layers: &[L],
+    hits: impl Fn(&T) -> Option<&Vec<Hit>>,
+    mut summary: Summary,
+) -> TargetReport {
     let is_tree = image.manifest().is_none();
     let infos = image.layers();
     let hidden = if is_tree {
         HashMap::new()
     } else {
-        hidden_copies(&layers)
+        hidden_copies(layers)
     };
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
-    for (index, facts) in layers.iter().enumerate() {
+    for (index, facts) in layers.iter().map(Borrow::borrow).enumerate() {
         warnings.extend(facts.warnings.iter().cloned());
-        for (path, hits) in &facts.collected {
+        for (path, kept) in &facts.collected {
+            let Some(file_hits) = hits(kept) else {
+                continue;
+            };
             let entry = facts.files.find(path.as_bytes());
             let gone = entry.and_then(|e| hidden.get(&(index, e)).copied());
-            for hit in hits {
+            for hit in file_hits {
                 let mut f = finding(scanner, hit, format!("/{path}"));
                 if !is_tree {
                     f.layer = Some(index);
@@ -70,12 +99,12 @@ pub fn scan_image(
     findings.sort_by(|a, b| {
         (a.layer, &a.target, a.line, &a.rule_id).cmp(&(b.layer, &b.target, b.line, &b.rule_id))
     });
-    Ok(TargetReport {
+    TargetReport {
         name: image.name().to_string(),
         findings,
         summary,
         warnings,
-    })
+    }
 }
 
 fn finding(scanner: &Scanner, hit: &Hit, target: String) -> Finding {
@@ -96,8 +125,8 @@ fn finding(scanner: &Scanner, hit: &Hit, target: String) -> Finding {
 }
 
 /// For every (layer, entry) a later layer deleted or replaced: which layer, and how.
-fn hidden_copies<T>(layers: &[LayerFacts<T>]) -> HashMap<(usize, usize), Hidden> {
-    let stack = Stack::new(layers.iter().map(|l| &l.files).collect());
+fn hidden_copies<T, L: Borrow<LayerFacts<T>>>(layers: &[L]) -> HashMap<(usize, usize), Hidden> {
+    let stack = Stack::new(layers.iter().map(|l| &l.borrow().files).collect());
     let mut hidden = HashMap::new();
     stack.merge(None, |event| {
         let (old, by_layer, how) = match *event {

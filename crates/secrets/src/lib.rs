@@ -40,6 +40,6 @@ pub use collect::{DEFAULT_MAX_SIZE, PathFilter, SecretCollector, Summary};
 pub use config::RuleSet;
 pub use error::{Error, Result};
 pub use finding::{Finding, Hidden, How, Report, Suppressed, TargetReport};
-pub use image::{Options, scan_image};
-pub use matcher::Scanner;
+pub use image::{Options, report_from, scan_image};
+pub use matcher::{Hit, Scanner};
 pub use rule::Severity;

@@ -7,14 +7,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use plinth_catalog::eol::{self, EolTable};
-use plinth_image::{Image, NoFiles, SharedLayers};
+use plinth_image::{Collector, Image, NoFiles, SharedLayers};
 use plinth_sbom::{Collected, Inventory};
 use plinth_scan::policy::{self, Policy};
 use plinth_scan::report::{self, TableOptions};
-use plinth_scan::{Level, Report, ScanError};
-use plinth_vulndb::{DbError, VulnDb};
+use plinth_scan::{Report, ScanError, TargetReport};
+use plinth_secrets::Report as SecretReport;
+use plinth_vulndb::{DbError, Snapshot, VulnDb};
 
+use super::secrets::Searcher;
 use crate::exit::{self, Classify, CmdResult, Failure};
+use crate::gate::GateOpts;
 use crate::open::{self, ImageOpts, TreeOpts};
 use crate::output::write_to;
 
@@ -37,16 +40,8 @@ pub struct Args {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Severities to report, comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL (default: all).
-    #[arg(long, value_delimiter = ',', value_parser = parse_level, value_name = "LIST")]
-    severity: Vec<Level>,
-    /// Exit code when findings remain after filters (default 0, like Trivy); with --fail-on,
-    /// the code used when that gate fails (default 1).
-    #[arg(long, value_name = "N")]
-    exit_code: Option<u8>,
-    /// Exit 1 when any reported finding is at or above SEVERITY.
-    #[arg(long, value_parser = parse_level, value_name = "SEVERITY")]
-    fail_on: Option<Level>,
+    #[command(flatten)]
+    gate: GateOpts,
     /// Fail the gate (exit 1, or N from --exit-code N) when the database has no advisories
     /// for a target's OS release or for a language ecosystem found in it, or OS packages
     /// could not be keyed (unknown distribution).
@@ -55,16 +50,9 @@ pub struct Args {
     /// Hide findings that have no fixed version yet.
     #[arg(long)]
     ignore_unfixed: bool,
-    /// Ignore file: `.trivyignore` lines (ID [exp:YYYY-MM-DD]) or `.trivyignore.yaml`
-    /// (default: ./.trivyignore or ./.trivyignore.yaml when present).
-    #[arg(long, value_name = "FILE")]
-    ignorefile: Option<PathBuf>,
     /// OpenVEX document; `not_affected` and `fixed` statements suppress findings. Repeatable.
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
-    /// List suppressed findings too, marked with who suppressed them.
-    #[arg(long)]
-    show_suppressed: bool,
     /// The vulnerability database.
     #[arg(long, env = "PLINTH_DB", value_name = "PATH")]
     db: Option<PathBuf>,
@@ -114,35 +102,34 @@ enum Format {
     CycloneDxJson,
 }
 
-fn parse_level(s: &str) -> Result<Level, String> {
-    Level::parse(s).ok_or_else(|| format!("{s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL"))
-}
-
 pub fn run(args: Args) -> CmdResult {
     let policy = build_policy(&args)?;
-    let report = if args.scanners.contains(&ScannerKind::Vuln) {
-        Some(vuln_report(&args, &policy)?)
-    } else {
-        None
-    };
-    let secrets = if args.scanners.contains(&ScannerKind::Secret) {
-        if args.format == Format::CycloneDxJson {
-            return Err(Failure::new(
-                exit::USAGE,
-                anyhow::anyhow!(
-                    "--scanners secret: secrets have no CycloneDX form; use -f table, json or sarif"
-                ),
-            ));
+    let vulns = args.scanners.contains(&ScannerKind::Vuln);
+    let secrets = args.scanners.contains(&ScannerKind::Secret);
+    if secrets && args.format == Format::CycloneDxJson {
+        return Err(Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "--scanners secret: secrets have no CycloneDX form; use -f table, json or sarif"
+            ),
+        ));
+    }
+    let (report, secrets) = match (vulns, secrets) {
+        (true, false) => (Some(vuln_report(&args, &policy)?), None),
+        (true, true) => {
+            let (report, secrets) = both_reports(&args, &policy)?;
+            (Some(report), Some(secrets))
         }
-        Some(super::secrets::scan(
-            &args.targets,
-            &args.opts,
-            &args.secret,
-            &args.tree.skips,
-            &policy,
-        )?)
-    } else {
-        None
+        (false, _) => {
+            let secrets = super::secrets::scan(
+                &args.targets,
+                &args.opts,
+                &args.secret,
+                &args.tree.skips,
+                &policy,
+            )?;
+            (None, Some(secrets))
+        }
     };
 
     let color = !args.no_color
@@ -155,13 +142,13 @@ pub fn run(args: Args) -> CmdResult {
             report,
             TableOptions {
                 color,
-                show_suppressed: args.show_suppressed,
+                show_suppressed: args.gate.show_suppressed,
             },
             out,
         ),
         Format::Json => report::json(report, out),
-        Format::Sarif => report::sarif(report, args.show_suppressed, out),
-        Format::CycloneDxJson => report::cyclonedx(report, args.show_suppressed, out),
+        Format::Sarif => report::sarif(report, args.gate.show_suppressed, out),
+        Format::CycloneDxJson => report::cyclonedx(report, args.gate.show_suppressed, out),
     };
     write_to(args.output.as_deref(), |out| match (&report, &secrets) {
         (Some(report), None) => render_vulns(report, out),
@@ -176,7 +163,7 @@ pub fn run(args: Args) -> CmdResult {
                 _ => super::secrets::Shape::Table,
             };
             let vulns = report.is_some().then_some(vulns.as_slice());
-            super::secrets::render(secrets, vulns, shape, args.show_suppressed, out)
+            super::secrets::render(secrets, vulns, shape, args.gate.show_suppressed, out)
         }
         (None, None) => Ok(()),
     })
@@ -196,27 +183,15 @@ pub fn run(args: Args) -> CmdResult {
     if let Some(secrets) = &secrets
         && code == exit::OK
     {
-        let levels = super::secrets::counted_levels(secrets);
-        code = super::secrets::gate(&levels, args.fail_on, args.exit_code);
+        code = args.gate.exit_code(super::secrets::counted_levels(secrets));
     }
     Ok(ExitCode::from(code))
 }
 
 /// Matches every target's packages against the database, with `policy` applied.
 fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
-    let db_path = args.db.clone().unwrap_or_else(VulnDb::default_path);
-    if !(args.offline || args.skip_db_update) {
-        freshen_db(
-            &db_path,
-            Duration::from_secs(args.db_max_age.saturating_mul(3600)),
-        );
-    }
-    let db = open_db(db_path)?;
+    let db = open_db(args)?;
     let snapshot = db.snapshot().code(exit::DATABASE)?;
-
-    let mut report = Report {
-        targets: Vec::new(),
-    };
     let targets = args
         .targets
         .iter()
@@ -233,63 +208,99 @@ fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
         Target::Image(image) => Some(image),
         Target::Sbom(_) => None,
     }));
-    let eol_table = EolTable::default();
-    let today = eol::today();
+    let mut report = Report {
+        targets: Vec::new(),
+    };
     for target in targets {
-        let (mut inventory, base) = target.inventory(&shared)?;
-        args.tree.filter(&mut inventory);
-        let mut scanned =
-            plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
-        let os = scanned.os.clone();
-        scanned.coverage.judge_eol(os.as_ref(), &eol_table, today);
-        report.targets.push(scanned);
+        let (inventory, base) = target.inventory(&NoFiles, &shared)?;
+        report
+            .targets
+            .push(match_target(args, inventory, base, &snapshot)?);
     }
     policy.apply(&mut report);
     Ok(report)
 }
 
-/// The exit code the gates give.
-fn gate(report: &Report, args: &Args) -> u8 {
-    let failed = || args.exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY);
-    if args.fail_on_missing_data
-        && report
-            .targets
-            .iter()
-            .any(|t| !t.coverage.missing.is_empty())
-    {
-        return failed();
-    }
-    let mut counted = report.counted();
-    match args.fail_on {
-        Some(level) => {
-            if counted.any(|(_, f)| f.severity.level >= level) {
-                failed()
-            } else {
-                exit::OK
+/// Vulnerabilities and secrets with one walk of each image: the secret scanner reads the
+/// layers' files in the walk that catalogues them. A `dir:` tree is walked twice, since its
+/// inventory leaves out what `.gitignore` ignores and a secret scan must not.
+fn both_reports(args: &Args, policy: &Policy) -> Result<(Report, SecretReport), Failure> {
+    let db = open_db(args)?;
+    let snapshot = db.snapshot().code(exit::DATABASE)?;
+    let searcher = Searcher::new(&args.secret, &args.tree.skips)?;
+    let mut report = Report {
+        targets: Vec::new(),
+    };
+    let mut secrets = SecretReport::default();
+    for name in &args.targets {
+        let (inventory, base) = match Target::open(name, &args.opts)? {
+            Target::Image(image) if !image.is_directory() => {
+                let collector = searcher.options.collector(&searcher.scanner);
+                let (inventory, layers) =
+                    plinth_sbom::inventory_with(&image, &collector, &SharedLayers::default())
+                        .map_err(open::classify)?;
+                let scanned = plinth_secrets::report_from(
+                    &image,
+                    &searcher.scanner,
+                    &layers,
+                    |kept| kept.extra.as_ref(),
+                    collector.summary(),
+                );
+                super::secrets::debug(&scanned);
+                secrets.targets.push(scanned);
+                (inventory, plinth_scan::base_layers_of(&image))
             }
-        }
-        None if counted.next().is_some() => args.exit_code.unwrap_or(exit::OK),
-        None => exit::OK,
+            Target::Image(tree) => {
+                secrets.targets.push(searcher.scan_image(&tree)?);
+                Target::Image(args.tree.apply(tree))
+                    .inventory(&NoFiles, &SharedLayers::default())?
+            }
+            sbom => {
+                super::secrets::skip_sbom(name);
+                sbom.inventory(&NoFiles, &SharedLayers::default())?
+            }
+        };
+        report
+            .targets
+            .push(match_target(args, inventory, base, &snapshot)?);
     }
+    policy.apply(&mut report);
+    super::secrets::apply(policy, &mut secrets);
+    Ok((report, secrets))
+}
+
+/// One target's findings, with its coverage judged against end-of-life dates.
+fn match_target(
+    args: &Args,
+    mut inventory: Inventory,
+    base: Option<usize>,
+    snapshot: &Snapshot<'_>,
+) -> Result<TargetReport, Failure> {
+    args.tree.filter(&mut inventory);
+    let mut scanned =
+        plinth_scan::match_inventory(&inventory, snapshot, base).code(exit::DATABASE)?;
+    let os = scanned.os.clone();
+    scanned
+        .coverage
+        .judge_eol(os.as_ref(), &EolTable::default(), eol::today());
+    Ok(scanned)
+}
+
+/// The exit code the gates give: missing data first, then the findings' severities.
+fn gate(report: &Report, args: &Args) -> u8 {
+    let missing = |t: &plinth_scan::TargetReport| !t.coverage.missing.is_empty();
+    if args.fail_on_missing_data && report.targets.iter().any(missing) {
+        return args.gate.failed();
+    }
+    args.gate
+        .exit_code(report.counted().map(|(_, f)| f.severity.level))
 }
 
 fn build_policy(args: &Args) -> Result<Policy, Failure> {
     let mut policy = Policy {
-        severities: args.severity.clone(),
         ignore_unfixed: args.ignore_unfixed,
-        today: policy::today(),
-        ..Policy::default()
+        ..args.gate.policy()?
     };
-    let ignorefile = args.ignorefile.clone().or_else(|| {
-        [".trivyignore", ".trivyignore.yaml"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file())
-    });
-    if let Some(path) = ignorefile {
-        let rules = policy::read_ignorefile(&path).code(exit::INPUT)?;
-        policy.ignore.push((path, rules));
-    }
     for path in &args.vex {
         let statements = policy::read_vex(path).code(exit::INPUT)?;
         policy.vex.push((path.clone(), statements));
@@ -320,7 +331,15 @@ fn freshen_db(path: &Path, max_age: Duration) {
     }
 }
 
-fn open_db(path: PathBuf) -> Result<VulnDb, Failure> {
+/// The database `--db` names (or the default one), freshened first unless told not to.
+fn open_db(args: &Args) -> Result<VulnDb, Failure> {
+    let path = args.db.clone().unwrap_or_else(VulnDb::default_path);
+    if !(args.offline || args.skip_db_update) {
+        freshen_db(
+            &path,
+            Duration::from_secs(args.db_max_age.saturating_mul(3600)),
+        );
+    }
     let db = match VulnDb::open(&path) {
         Ok(db) => db,
         Err(DbError::Missing { path }) => {
@@ -369,15 +388,16 @@ impl Target {
     }
 
     /// The inventory, and for an image the number of its base layers.
-    fn inventory(
+    fn inventory<E: Collector>(
         self,
-        shared: &SharedLayers<Collected<()>>,
+        extra: &E,
+        shared: &SharedLayers<Collected<E::Item>>,
     ) -> Result<(Inventory, Option<usize>), Failure> {
         match self {
             Target::Sbom(inventory) => Ok((inventory, None)),
             Target::Image(image) => {
-                let (inventory, _) = plinth_sbom::inventory_with(&image, &NoFiles, shared)
-                    .map_err(open::classify)?;
+                let (inventory, _) =
+                    plinth_sbom::inventory_with(&image, extra, shared).map_err(open::classify)?;
                 Ok((inventory, plinth_scan::base_layers_of(&image)))
             }
         }

@@ -7,11 +7,15 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use plinth_image::Image;
 use plinth_scan::Level;
 use plinth_scan::policy::{self, IgnoreRule, Policy};
-use plinth_secrets::{Finding, PathFilter, Report, RuleSet, Scanner, Suppressed, report};
+use plinth_secrets::{
+    Finding, PathFilter, Report, RuleSet, Scanner, Suppressed, TargetReport, report,
+};
 
 use crate::exit::{self, Classify, CmdResult, Failure};
+use crate::gate::GateOpts;
 use crate::open::{self, ImageOpts, SkipOpts};
 use crate::output::write_to;
 
@@ -33,23 +37,8 @@ pub struct Args {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Severities to report, comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL (default: all).
-    #[arg(long, value_delimiter = ',', value_parser = parse_level, value_name = "LIST")]
-    severity: Vec<Level>,
-    /// Exit code when findings remain after filters (default 0, like Trivy); with --fail-on,
-    /// the code used when that gate fails (default 1).
-    #[arg(long, value_name = "N")]
-    exit_code: Option<u8>,
-    /// Exit 1 when any reported finding is at or above SEVERITY.
-    #[arg(long, value_parser = parse_level, value_name = "SEVERITY")]
-    fail_on: Option<Level>,
-    /// Ignore file: `.trivyignore` lines (rule id [exp:YYYY-MM-DD]) or `.trivyignore.yaml`
-    /// with `secrets:` ids and paths (default: ./.trivyignore or ./.trivyignore.yaml).
-    #[arg(long, value_name = "FILE")]
-    ignorefile: Option<PathBuf>,
-    /// List suppressed findings too, marked with who suppressed them.
-    #[arg(long)]
-    show_suppressed: bool,
+    #[command(flatten)]
+    gate: GateOpts,
 }
 
 /// The secret scanner's own flags, shared with `plinth scan` (Trivy's names).
@@ -79,21 +68,8 @@ pub enum Shape {
     Sarif,
 }
 
-fn parse_level(s: &str) -> Result<Level, String> {
-    Level::parse(s).ok_or_else(|| format!("{s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL"))
-}
-
 pub fn run(args: Args) -> CmdResult {
-    let mut policy = Policy {
-        severities: args.severity.clone(),
-        today: policy::today(),
-        ..Policy::default()
-    };
-    let ignorefile = args.ignorefile.clone().or_else(default_ignorefile);
-    if let Some(path) = ignorefile {
-        let rules = policy::read_ignorefile(&path).code(exit::INPUT)?;
-        policy.ignore.push((path, rules));
-    }
+    let policy = args.gate.policy()?;
     let report = scan(
         &args.targets,
         &args.opts,
@@ -107,39 +83,17 @@ pub fn run(args: Args) -> CmdResult {
         Format::Sarif => Shape::Sarif,
     };
     write_to(args.output.as_deref(), |out| {
-        render(&report, None, shape, args.show_suppressed, out)
+        render(&report, None, shape, args.gate.show_suppressed, out)
     })
     .code(exit::OUTPUT)?;
-    let levels = counted_levels(&report);
-    Ok(ExitCode::from(gate(&levels, args.fail_on, args.exit_code)))
-}
-
-fn default_ignorefile() -> Option<PathBuf> {
-    [".trivyignore", ".trivyignore.yaml"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-}
-
-/// The exit code the gates give for the levels of the findings that count, as for
-/// vulnerabilities: `--fail-on` fails at or above a level, `--exit-code` on any finding.
-pub fn gate(levels: &[Level], fail_on: Option<Level>, exit_code: Option<u8>) -> u8 {
-    match fail_on {
-        Some(level) if levels.iter().any(|&l| l >= level) => {
-            exit_code.filter(|&c| c != 0).unwrap_or(exit::POLICY)
-        }
-        Some(_) => exit::OK,
-        None if !levels.is_empty() => exit_code.unwrap_or(exit::OK),
-        None => exit::OK,
-    }
+    Ok(ExitCode::from(args.gate.exit_code(counted_levels(&report))))
 }
 
 /// The levels of the findings that count.
-pub fn counted_levels(report: &Report) -> Vec<Level> {
+pub fn counted_levels(report: &Report) -> impl Iterator<Item = Level> + '_ {
     report
         .counted()
         .filter_map(|(_, f)| Level::parse(f.severity.as_str()))
-        .collect()
 }
 
 /// Scans every target that is an image or a tree (SBOM files hold no file contents and
@@ -151,52 +105,82 @@ pub fn scan(
     skips: &SkipOpts,
     policy: &Policy,
 ) -> Result<Report, Failure> {
-    let config = flags
-        .secret_config
-        .clone()
-        .or_else(|| Some(PathBuf::from("trivy-secret.yaml")).filter(|p| p.is_file()));
-    let rules = match &config {
-        Some(path) => RuleSet::from_file(path).code(exit::INPUT)?,
-        None => RuleSet::builtin(),
-    };
-    let scanner = Scanner::new(rules);
-    let options = plinth_secrets::Options {
-        filter: PathFilter {
-            skip_dirs: skips.skip_dirs.clone(),
-            skip_files: skips.skip_files.clone(),
-        },
-        max_size: flags.secret_max_size,
-    };
+    let searcher = Searcher::new(flags, skips)?;
     let mut report = Report::default();
     for target in targets {
         if is_sbom(target) {
-            eprintln!("plinth: warning: {target}: an SBOM holds no files; no secrets searched");
+            skip_sbom(target);
             continue;
         }
         let image = open::open(target, opts)?;
-        let scanned =
-            plinth_secrets::scan_image(&image, &scanner, &options).map_err(open::classify)?;
-        debug(&scanned.findings, &scanned.name);
-        report.targets.push(scanned);
+        report.targets.push(searcher.scan_image(&image)?);
     }
+    apply(policy, &mut report);
+    Ok(report)
+}
+
+/// The rules (a `trivy-secret.yaml` when given or present, else the built-in set) and what
+/// to leave out, ready to search.
+pub struct Searcher {
+    pub scanner: Scanner,
+    pub options: plinth_secrets::Options,
+}
+
+impl Searcher {
+    pub fn new(flags: &SecretFlags, skips: &SkipOpts) -> Result<Searcher, Failure> {
+        let config = flags
+            .secret_config
+            .clone()
+            .or_else(|| Some(PathBuf::from("trivy-secret.yaml")).filter(|p| p.is_file()));
+        let rules = match &config {
+            Some(path) => RuleSet::from_file(path).code(exit::INPUT)?,
+            None => RuleSet::builtin(),
+        };
+        Ok(Searcher {
+            scanner: Scanner::new(rules),
+            options: plinth_secrets::Options {
+                filter: PathFilter {
+                    skip_dirs: skips.skip_dirs.clone(),
+                    skip_files: skips.skip_files.clone(),
+                },
+                max_size: flags.secret_max_size,
+            },
+        })
+    }
+
+    /// One walk of `image` for secrets alone.
+    pub fn scan_image(&self, image: &Image) -> Result<TargetReport, Failure> {
+        let scanned = plinth_secrets::scan_image(image, &self.scanner, &self.options)
+            .map_err(open::classify)?;
+        debug(&scanned);
+        Ok(scanned)
+    }
+}
+
+/// Marks the findings `policy` suppresses.
+pub fn apply(policy: &Policy, report: &mut Report) {
     for t in &mut report.targets {
         for f in &mut t.findings {
             f.suppressed = suppressed(policy, f);
         }
     }
-    Ok(report)
 }
 
-fn is_sbom(target: &str) -> bool {
+pub fn skip_sbom(target: &str) {
+    eprintln!("plinth: warning: {target}: an SBOM holds no files; no secrets searched");
+}
+
+pub fn is_sbom(target: &str) -> bool {
     target.starts_with("sbom:") || plinth_scan::is_json_file(Path::new(target))
 }
 
 /// With `PLINTH_DEBUG` set, one stderr line per finding, redacted like every output.
-fn debug(findings: &[Finding], name: &str) {
+pub fn debug(scanned: &TargetReport) {
     if std::env::var_os("PLINTH_DEBUG").is_none_or(|v| v.is_empty()) {
         return;
     }
-    for f in findings {
+    let name = &scanned.name;
+    for f in &scanned.findings {
         eprintln!(
             "plinth: debug: {name}: {} {}:{} layer {:?}: {}",
             f.rule_id, f.target, f.line, f.layer, f.redacted
