@@ -238,8 +238,13 @@ fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
     for target in targets {
         let (mut inventory, base) = target.inventory(&shared)?;
         args.tree.filter(&mut inventory);
-        let mut scanned =
-            plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
+        let mut scanned = plinth_scan::match_inventory(
+            &inventory,
+            &snapshot,
+            base.as_ref().and_then(|b| b.layers),
+        )
+        .code(exit::DATABASE)?;
+        scanned.base = base;
         let os = scanned.os.clone();
         scanned.coverage.judge_eol(os.as_ref(), &eol_table, today);
         report.targets.push(scanned);
@@ -368,17 +373,17 @@ impl Target {
         }
     }
 
-    /// The inventory, and for an image the number of its base layers.
+    /// The inventory, and for an image its base image (name, digest, layers) as far as known.
     fn inventory(
         self,
         shared: &SharedLayers<Collected<()>>,
-    ) -> Result<(Inventory, Option<usize>), Failure> {
+    ) -> Result<(Inventory, Option<plinth_scan::BaseRef>), Failure> {
         match self {
             Target::Sbom(inventory) => Ok((inventory, None)),
             Target::Image(image) => {
                 let (inventory, _) = plinth_sbom::inventory_with(&image, &NoFiles, shared)
                     .map_err(open::classify)?;
-                Ok((inventory, plinth_scan::base_layers_of(&image)))
+                Ok((inventory, Some(plinth_scan::base_of(&image))))
             }
         }
     }
