@@ -148,7 +148,8 @@ impl BaseFact {
 
 fn base_fact(image: &Image) -> BaseFact {
     let recorded = image.base_image();
-    let layers = plinth_scan::base_layers_of(image);
+    let split = plinth_scan::base_split_of(image);
+    let layers = split.map(|(n, _)| n);
     let who = match &recorded {
         Some(b) => format!(
             "the {} name it (org.opencontainers.image.base.name/.base.digest)",
@@ -156,8 +157,13 @@ fn base_fact(image: &Image) -> BaseFact {
         ),
         None => "no org.opencontainers.image.base.name or .base.digest annotation or label".into(),
     };
-    let split = match layers {
-        Some(n) => format!("the history puts the base's end after layer {}", n - 1),
+    let split = match split {
+        Some((n, plinth_scan::SplitFrom::BaseManifest)) => format!(
+            "the base's own manifest (in this image's source) has {n} layers, this image's first"
+        ),
+        Some((n, plinth_scan::SplitFrom::History)) => {
+            format!("the history puts the base's end after layer {}", n - 1)
+        }
         None => "the history marks no base boundary (no base CMD/ENTRYPOINT followed by layers, no switch to BuildKit entries)".into(),
     };
     BaseFact {

@@ -17,6 +17,7 @@
 //! **Architecture Invariant:** nothing downstream of [`Image`] knows which source it came
 //! from; every source yields the same manifest, config and layer streams.
 
+mod base;
 mod digest;
 mod error;
 pub mod files;
@@ -203,6 +204,17 @@ impl Image {
                 let labels = self.config.config.labels.as_ref()?;
                 read(labels, "config labels")
             })
+    }
+
+    /// How many of this image's layers are the base's, counted from the base's own manifest:
+    /// the one the `base.digest` annotation or label names, when this image's source holds it
+    /// and its layers are this image's first ones. `None` otherwise (see `base.rs`).
+    pub fn base_layers_from_manifest(&self) -> Option<usize> {
+        let Body::Blobs { source, manifest } = &self.body else {
+            return None;
+        };
+        let digest = Digest::parse(self.base_image()?.digest.as_deref()?)?;
+        base::layers_of_base(source.as_ref(), manifest, &self.config, &digest)
     }
 
     /// The same image with `skips` applied when it is a directory (layers are never

@@ -37,6 +37,8 @@ pub struct Client {
     timeout: Duration,
     retries: u32,
     backoff: Duration,
+    /// Ask token services for push access too (when a challenge names no scope).
+    push: bool,
 }
 
 /// Which request this is, for error messages and Accept headers.
@@ -100,7 +102,13 @@ impl Client {
             timeout: opts.timeout,
             retries: opts.retries,
             backoff: opts.backoff,
+            push: false,
         })
+    }
+
+    /// The same client, asking for push access where a token service needs to be told.
+    pub fn pushing(self) -> Client {
+        Client { push: true, ..self }
     }
 
     pub fn repository(&self) -> &str {
@@ -111,6 +119,40 @@ impl Client {
     /// what is worth retrying. Any final status is returned; the caller decides what it means.
     pub fn get(&self, req: &Get<'_>) -> Result<Response<Body>> {
         let url = format!("{}{}", self.base, req.path);
+        self.exchange_authorized(req.path, |authorization| {
+            self.follow(&url, req, authorization)
+        })
+    }
+
+    /// Sends an upload request (see [`Upload`]) with the same auth answers and retries as
+    /// [`Client::get`]; its body is read afresh for each attempt. Redirects are not followed:
+    /// an upload goes to the registry that opened it.
+    pub fn send(&self, req: &Upload<'_>) -> Result<Response<Body>> {
+        let url = if req.url.contains("://") {
+            req.url.to_string()
+        } else {
+            resolve(&format!("{}/", self.base), req.url)
+        };
+        if !self.allowed(&url) {
+            return Err(self.network(format!(
+                "refusing upload to {} (plain HTTP; use --insecure to allow)",
+                strip_query(&url)
+            )));
+        }
+        let what = strip_query(&url).to_string();
+        self.exchange_authorized(&what, |authorization| {
+            let same_host = authority_of(&url) == self.authority;
+            self.send_body(&url, req, authorization.filter(|_| same_host))
+        })
+    }
+
+    /// One request through the auth and retry loop: `send` is called with the
+    /// `Authorization` value to use (none yet, basic, or a token).
+    fn exchange_authorized(
+        &self,
+        what: &str,
+        send: impl Fn(Option<&str>) -> Result<Response<Body>, Fault>,
+    ) -> Result<Response<Body>> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
         loop {
@@ -121,7 +163,7 @@ impl Client {
                     self.auth.current().ok().flatten()
                 }
             };
-            let resp = match self.follow(&url, req, authorization.as_deref()) {
+            let resp = match send(authorization.as_deref()) {
                 Ok(resp) => resp,
                 Err(fault) if fault.retryable && attempt < self.retries => {
                     attempt += 1;
@@ -146,7 +188,7 @@ impl Client {
                     return Ok(resp);
                 }
                 attempt += 1;
-                self.wait(attempt, retry_after, &format!("{status} for {}", req.path));
+                self.wait(attempt, retry_after, &format!("{status} for {what}"));
                 continue;
             }
             return Ok(resp);
@@ -195,9 +237,10 @@ impl Client {
             self.auth.set_basic();
             return Ok(());
         };
-        let scope = scope
-            .clone()
-            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        let scope = scope.clone().unwrap_or_else(|| {
+            let actions = if self.push { "pull,push" } else { "pull" };
+            format!("repository:{}:{actions}", self.repository)
+        });
         if let Some(refresh) = self
             .auth
             .credentials
@@ -409,6 +452,59 @@ impl Client {
         result.map_err(|e| self.transport_fault(host, e))
     }
 
+    fn send_body(
+        &self,
+        url: &str,
+        req: &Upload<'_>,
+        auth: Option<&str>,
+    ) -> Result<Response<Body>, Fault> {
+        use std::io::{Seek, SeekFrom};
+        let host = authority_of(url);
+        let agent = if is_loopback_host(host) {
+            &self.direct
+        } else {
+            &self.proxied
+        };
+        let mut builder = match req.method {
+            Method::Post => agent.post(url),
+            Method::Put => agent.put(url),
+            Method::Patch => agent.patch(url),
+        };
+        builder = builder.header("Content-Length", req.body.len().to_string());
+        if let Some(t) = req.content_type {
+            builder = builder.header("Content-Type", t);
+        }
+        if let Some(range) = &req.content_range {
+            builder = builder.header("Content-Range", range.as_str());
+        }
+        if let Some(auth) = auth {
+            builder = builder.header("Authorization", auth);
+        }
+        let result = match &req.body {
+            Payload::Empty => builder.send_empty(),
+            Payload::Bytes(bytes) => builder.send(*bytes),
+            Payload::File { path, offset, len } => {
+                let mut file = std::fs::File::open(path)
+                    .and_then(|mut f| f.seek(SeekFrom::Start(*offset)).map(|_| f))
+                    .map_err(|e| Fault::fatal(self.network(format!("{}: {e}", path.display()))))?;
+                let mut part = (&mut file).take(*len);
+                builder.send(ureq::SendBody::from_reader(&mut part))
+            }
+        };
+        match &result {
+            Ok(resp) => debug::log(format_args!(
+                "{:?} {} ({} bytes, auth: {}) → {}",
+                req.method,
+                strip_query(url),
+                req.body.len(),
+                auth.map_or("none".into(), debug::redact),
+                resp.status()
+            )),
+            Err(e) => debug::log(format_args!("{:?} {} → {e}", req.method, strip_query(url))),
+        }
+        result.map_err(|e| self.transport_fault(host, e))
+    }
+
     /// Turns a transport error into a one-line message and says whether retrying may help.
     fn transport_fault(&self, host: &str, e: ureq::Error) -> Fault {
         use std::io::ErrorKind as K;
@@ -468,7 +564,8 @@ impl Client {
                 "authentication required (401 Unauthorized){detail}; log in with --username and --password-stdin, or `docker login {host}`"
             ),
             403 => format!(
-                "access denied (403 Forbidden){detail}; check that the account may pull this repository"
+                "access denied (403 Forbidden){detail}; check that the account may {} this repository",
+                if self.push { "push to" } else { "pull" }
             ),
             429 => {
                 let after = header(resp, "retry-after")
@@ -479,6 +576,47 @@ impl Client {
             _ => format!("{doing}: {host} answered {status}{detail}"),
         };
         self.network(message)
+    }
+}
+
+/// An upload request: `POST`ing an upload session open, `PATCH`ing a chunk into it, `PUT`ting
+/// its last bytes or a manifest.
+pub struct Upload<'a> {
+    pub method: Method,
+    /// A path on the registry (`/v2/…`), or the `Location` an earlier answer gave (absolute, or
+    /// relative to the registry).
+    pub url: &'a str,
+    pub content_type: Option<&'a str>,
+    /// `start-end` (inclusive) of a chunk, as the distribution spec's `Content-Range`.
+    pub content_range: Option<String>,
+    pub body: Payload<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Method {
+    Post,
+    Put,
+    Patch,
+}
+
+/// What an upload sends. A file range is reopened for every attempt, never held in memory.
+pub enum Payload<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+    File {
+        path: &'a std::path::Path,
+        offset: u64,
+        len: u64,
+    },
+}
+
+impl Payload<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Payload::Empty => 0,
+            Payload::Bytes(b) => b.len() as u64,
+            Payload::File { len, .. } => *len,
+        }
     }
 }
 
@@ -572,7 +710,7 @@ fn strip_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
 
-fn query_escape(s: &str) -> String {
+pub(crate) fn query_escape(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~:/".contains(&b) {

@@ -7,9 +7,12 @@
 //! included), and hands plinth-image a [`Source`](plinth_image::Source) whose blobs stream off
 //! the socket into the layer walker, several at once, resuming a dropped download with a
 //! range request. [`open`] gives an [`Image`] for analysis; [`pull`] saves an image as an
-//! OCI layout directory or tar for an air gap.
+//! OCI layout directory or tar for an air gap. [`push_artifact`] publishes files as an OCI
+//! artifact (blob uploads, monolithic or chunked, skipping blobs already there, mounting from
+//! another repository; then the manifest) and [`fetch_artifact`] reads one back, each layer's
+//! digest checked as it streams.
 //!
-//! It does not parse layers, verify blob digests it streams to plinth-image (the walker does
+//! It does not parse layers, verify image blobs it streams to plinth-image (the walker does
 //! that as bytes pass), push images, or cache anything on disk between runs.
 //!
 //! **Architecture Invariant:** a registry image is an ordinary [`Image`]: nothing downstream
@@ -17,6 +20,7 @@
 //! the registry's own host and its token service, never to a redirect target, and never into
 //! messages or debug output.
 
+mod artifact;
 mod auth;
 mod blob;
 mod client;
@@ -24,6 +28,7 @@ mod credentials;
 mod debug;
 mod options;
 mod progress;
+mod push;
 mod reference;
 mod save;
 mod source;
@@ -33,8 +38,10 @@ use plinth_image::select::{self, Selector};
 use plinth_image::spec::{Index, MediaKind, Platform, parse_json};
 use plinth_image::{Error, Image, Result};
 
+pub use artifact::{ArtifactFile, Pushed, RemoteArtifact, fetch_artifact, push_artifact};
 pub use credentials::Credentials;
 pub use options::Options;
+pub use push::{BlobPush, Content, PushOptions, Pusher};
 pub use reference::{ImageRef, is_loopback_host};
 pub use save::{SaveError, Saved, pull};
 pub use source::{Fetched, MAX_MANIFEST, Registry};

@@ -154,6 +154,10 @@ pub struct TargetReport {
     pub os: Option<Os>,
     /// How many layers belong to the base image; `None` when the history does not say.
     pub base_layers: Option<usize>,
+    /// The base image's name and digest and what told its layers apart, when anything did
+    /// (images only; set by the caller, which has the image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseRef>,
     pub layers: Vec<LayerRef>,
     pub packages: usize,
     pub findings: Vec<Finding>,
@@ -164,6 +168,66 @@ pub struct TargetReport {
     /// What was matched against what, what had no data, and the OS release's end of life.
     #[serde(default)]
     pub coverage: Coverage,
+}
+
+/// The image a target stands on, as far as the image tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Where name and digest were read: `manifest annotations` or `config labels`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<String>,
+    /// How many layers are the base's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_from: Option<SplitFrom>,
+}
+
+/// What told where the base's layers end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitFrom {
+    /// The base's manifest, named by the `base.digest` annotation, found in the image's source.
+    BaseManifest,
+    /// The config history's stage boundary.
+    History,
+}
+
+impl BaseRef {
+    /// `name@digest`, `name`, `@digest`, or `None` when neither is known.
+    pub fn label(&self) -> Option<String> {
+        match (&self.name, &self.digest) {
+            (Some(n), Some(d)) => Some(format!("{n}@{d}")),
+            (Some(n), None) => Some(n.clone()),
+            (None, Some(d)) => Some(format!("@{d}")),
+            (None, None) => None,
+        }
+    }
+
+    /// What is known and from where, or what is missing, for the table's base line.
+    pub fn describe(&self) -> String {
+        let named = match (self.label(), &self.named_by) {
+            (Some(label), Some(by)) => format!("{label} (from the {by})"),
+            (Some(label), None) => label,
+            (None, _) => {
+                "not named (no org.opencontainers.image.base.name/.digest annotation or label)"
+                    .into()
+            }
+        };
+        let split = match (self.layers, self.split_from) {
+            (Some(n), Some(SplitFrom::BaseManifest)) => {
+                format!("layers 0..{n}, by the base's own manifest")
+            }
+            (Some(n), Some(SplitFrom::History)) => format!("layers 0..{n}, by the history"),
+            _ if self.digest.is_some() => "its layers are unknown: its manifest is not in this image's source and the history marks no base boundary".into(),
+            _ => "its layers are unknown: the history marks no base boundary".into(),
+        };
+        format!("{named}; {split}")
+    }
 }
 
 impl TargetReport {

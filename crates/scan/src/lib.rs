@@ -37,7 +37,8 @@ pub mod severity;
 
 pub use error::{Result, ScanError};
 pub use finding::{
-    Finding, FixStatus, Level, Origin, Report, SeverityInfo, Suppression, TargetReport,
+    BaseRef, Finding, FixStatus, Level, Origin, Report, SeverityInfo, SplitFrom, Suppression,
+    TargetReport,
 };
 pub use matcher::{Advisories, match_inventory};
 pub use sbom_input::{
@@ -45,7 +46,33 @@ pub use sbom_input::{
 };
 pub use severity::choose_severity;
 
-/// The number of base-image layers of `image`, from its config history (see [`attribution`]).
+/// The number of base-image layers of `image`: from the base's own manifest when the image
+/// names its base by digest and holds it, else from its config history (see [`attribution`]).
 pub fn base_layers_of(image: &plinth_image::Image) -> Option<usize> {
-    attribution::base_layers(&image.config().history, image.layers().len())
+    base_split_of(image).map(|(n, _)| n)
+}
+
+/// As [`base_layers_of`], with what told.
+pub fn base_split_of(image: &plinth_image::Image) -> Option<(usize, SplitFrom)> {
+    image
+        .base_layers_from_manifest()
+        .map(|n| (n, SplitFrom::BaseManifest))
+        .or_else(|| {
+            attribution::base_layers(&image.config().history, image.layers().len())
+                .map(|n| (n, SplitFrom::History))
+        })
+}
+
+/// The base image of `image` as far as it is known: its name and digest (annotations or
+/// labels) and how many layers are its, with the evidence.
+pub fn base_of(image: &plinth_image::Image) -> BaseRef {
+    let named = image.base_image();
+    let split = base_split_of(image);
+    BaseRef {
+        name: named.as_ref().and_then(|b| b.name.clone()),
+        digest: named.as_ref().and_then(|b| b.digest.clone()),
+        named_by: named.map(|b| b.source.to_string()),
+        layers: split.map(|(n, _)| n),
+        split_from: split.map(|(_, from)| from),
+    }
 }

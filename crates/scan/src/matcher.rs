@@ -104,7 +104,7 @@ pub fn match_inventory(
     }
     if base_layers.is_none() && inventory.layers.len() > 1 {
         warnings.push(
-            "image history does not show where the base image ends: base/added split is unknown"
+            "neither the base image's manifest nor the image history shows where the base ends: base/added split is unknown"
                 .into(),
         );
     }
@@ -129,6 +129,7 @@ pub fn match_inventory(
         name: inventory.source.clone(),
         os: inventory.os.clone(),
         base_layers,
+        base: None,
         layers: inventory.layers.clone(),
         packages: inventory.packages.len(),
         findings,

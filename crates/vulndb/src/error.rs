@@ -53,6 +53,9 @@ pub enum DbError {
     /// A download failed after every mirror and retry.
     #[error("{url}: {message}")]
     Http { url: String, message: String },
+    /// A database artifact from a registry cannot be installed (wrong schema, not a bundle).
+    #[error("{origin}: {message}")]
+    Artifact { origin: String, message: String },
     /// A configuration file or option is invalid.
     #[error("{origin}: {message}")]
     Config { origin: String, message: String },

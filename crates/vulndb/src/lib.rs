@@ -49,7 +49,11 @@
 //! the database and rename it into place: an interrupted write leaves the old database intact.
 //! The next write removes what an interrupted one left (`.vuln.redb.PID.N.tmp`), once its writer
 //! is surely gone.
+//!
+//! [`artifact`] packs the bundle for a registry (`db push`) and installs one pulled from it
+//! (`db update --repository`) through the same temporary-file-and-rename path.
 
+pub mod artifact;
 mod cve_severity;
 pub mod cvss;
 mod discover;

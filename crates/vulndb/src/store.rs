@@ -508,7 +508,13 @@ impl Writer {
     }
 
     /// Stamps schema and build time, closes the file and renames it over the database.
-    pub(crate) fn finish(mut self) -> Result<(), DbError> {
+    pub(crate) fn finish(self) -> Result<(), DbError> {
+        self.finish_built(now())
+    }
+
+    /// As [`Writer::finish`], stamping `built` as the build time: a bundle is as old as the
+    /// data it carries, not as the copy.
+    pub(crate) fn finish_built(mut self, built: u64) -> Result<(), DbError> {
         let err = |e: &dyn std::fmt::Display| DbError::store(&self.tmp_path, e);
         {
             let txn = self.db().begin_write().map_err(|e| err(&e))?;
@@ -516,7 +522,7 @@ impl Writer {
                 let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
                 meta.insert("schema", u64::from(SCHEMA_VERSION).to_le_bytes().as_slice())
                     .map_err(|e| err(&e))?;
-                meta.insert("built", now().to_le_bytes().as_slice())
+                meta.insert("built", built.to_le_bytes().as_slice())
                     .map_err(|e| err(&e))?;
                 // Create the data tables even when no source has rows, so readers find them.
                 txn.open_table(ADVISORIES).map_err(|e| err(&e))?;

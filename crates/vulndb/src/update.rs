@@ -286,12 +286,13 @@ fn is_bundle(path: &Path) -> Result<bool, DbError> {
 }
 
 /// Writes every source of the database at `db_path` into a new single-file bundle at `out`
-/// (temporary file, then rename), for `db import` on another machine.
+/// (temporary file, then rename), for `db import` on another machine. The bundle keeps the
+/// database's build time: its data is no newer for being copied.
 pub fn export(db_path: &Path, out: &Path) -> Result<Vec<SourceInfo>, DbError> {
     // Fail early with "no database" rather than writing an empty bundle.
-    crate::store::VulnDb::open(db_path)?;
+    let built = crate::store::VulnDb::open(db_path)?.info()?.built;
     let mut writer = Writer::begin_empty(out)?;
     let sources = store::copy_sources(db_path, &mut writer)?;
-    writer.finish()?;
+    writer.finish_built(built)?;
     Ok(sources)
 }

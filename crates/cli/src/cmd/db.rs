@@ -1,4 +1,5 @@
-//! `plinth db`: build, update, import, export and inspect the local vulnerability database.
+//! `plinth db`: build, update, import, export and inspect the local vulnerability database;
+//! publish it to a registry (`push`) and install it from one (`update --repository`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -7,9 +8,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::anyhow;
-use plinth_vulndb::{Config, DbError, DbInfo, Outcome, UpdateOptions, VulnDb};
+use plinth_registry::{ArtifactFile, BlobPush, PushOptions};
+use plinth_vulndb::{Config, DbError, DbInfo, Outcome, UpdateOptions, VulnDb, artifact};
 
 use crate::exit::{self, Classify, CmdResult, Failure};
+use crate::open::{self, ImageOpts};
+use crate::render::bytes;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -37,6 +41,9 @@ enum DbCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Publish the database to a registry as an OCI artifact (the `db export` bundle,
+    /// zstd-compressed), for `db update --repository` on every other machine.
+    Push(PushArgs),
     /// Sources, per-ecosystem counts, build time and age.
     Info {
         /// Output format.
@@ -51,8 +58,65 @@ enum InfoFormat {
     Json,
 }
 
+/// Registry login and transport, as `pull` takes them.
+#[derive(clap::Args)]
+struct RegistryLogin {
+    /// Registry username (the password comes from --password-stdin); default: Docker's
+    /// config.json and credential helpers.
+    #[arg(long, value_name = "USER", requires = "password_stdin")]
+    username: Option<String>,
+    /// Read the registry password or token from standard input.
+    #[arg(long, requires = "username")]
+    password_stdin: bool,
+    /// Allow plain HTTP to the registry if it does not answer HTTPS (always allowed for
+    /// localhost and 127.0.0.0/8).
+    #[arg(long)]
+    insecure: bool,
+    /// Also trust the CA certificates in this PEM file (repeatable; SSL_CERT_FILE is read too).
+    #[arg(long = "ca-cert", value_name = "PEM")]
+    ca_certs: Vec<PathBuf>,
+}
+
+impl RegistryLogin {
+    fn given(&self) -> bool {
+        self.username.is_some() || self.insecure || !self.ca_certs.is_empty()
+    }
+
+    fn options(&self, timeout: Option<f64>) -> Result<plinth_registry::Options, Failure> {
+        ImageOpts {
+            username: self.username.clone(),
+            password_stdin: self.password_stdin,
+            insecure: self.insecure,
+            ca_certs: self.ca_certs.clone(),
+            timeout,
+            platform: None,
+        }
+        .registry()
+    }
+}
+
+#[derive(clap::Args)]
+struct PushArgs {
+    /// Where to publish: REGISTRY/REPOSITORY[:TAG]. Repeat to publish to several: later ones on
+    /// the same registry mount the bundle from the first instead of uploading it again.
+    #[arg(required = true, value_name = "REF")]
+    references: Vec<String>,
+    #[command(flatten)]
+    login: RegistryLogin,
+    /// Give up on a registry that sends nothing for this long, in seconds (default 30).
+    #[arg(long, value_name = "SECONDS", env = "PLINTH_REGISTRY_TIMEOUT")]
+    timeout: Option<f64>,
+}
+
 #[derive(clap::Args)]
 struct UpdateArgs {
+    /// Install the database `plinth db push` published at this reference instead of building
+    /// it from the feeds: its digest verified while it downloads, its schema checked, swapped in
+    /// whole.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["sources", "config", "ecosystems", "nvd"])]
+    repository: Option<String>,
+    #[command(flatten)]
+    login: RegistryLogin,
     /// A mirror serving the upstream paths (`/PyPI/all.zip`, `/v3.20/main.json`,
     /// `/tracker/data/json`); repeat to try several in order. Replaces upstream.
     #[arg(long = "db-source", value_name = "URL")]
@@ -94,6 +158,7 @@ pub fn run(args: Args) -> CmdResult {
         DbCommand::Update(update) => run_update(&path, update),
         DbCommand::Import { paths } => run_import(&path, &paths),
         DbCommand::Export { file } => run_export(&path, &file),
+        DbCommand::Push(push) => run_push(&path, &push),
         DbCommand::Info { format } => run_info(&path, format),
     }
 }
@@ -187,6 +252,13 @@ pub(crate) fn update_with_config(path: &std::path::Path) -> CmdResult {
     run_update(
         path,
         UpdateArgs {
+            repository: None,
+            login: RegistryLogin {
+                username: None,
+                password_stdin: false,
+                insecure: false,
+                ca_certs: Vec::new(),
+            },
             sources: Vec::new(),
             config: None,
             ecosystems: Vec::new(),
@@ -202,6 +274,15 @@ pub(crate) fn update_with_config(path: &std::path::Path) -> CmdResult {
 }
 
 fn run_update(path: &std::path::Path, args: UpdateArgs) -> CmdResult {
+    if let Some(reference) = &args.repository {
+        return install_from_registry(path, reference, &args);
+    }
+    if args.login.given() {
+        return Err(Failure::new(
+            exit::USAGE,
+            anyhow!("--username, --insecure and --ca-cert apply only with --repository"),
+        ));
+    }
     let options = update_options(&args)?;
     let report = plinth_vulndb::update(path, &options).map_err(fail)?;
     let mut err = std::io::stderr().lock();
@@ -317,6 +398,109 @@ fn run_export(path: &std::path::Path, file: &std::path::Path) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Publishes the database as an artifact under each reference, the bundle packed once.
+fn run_push(path: &std::path::Path, args: &PushArgs) -> CmdResult {
+    let opts = args.login.options(args.timeout)?;
+    let packed = artifact::pack(path).map_err(fail)?;
+    let file = ArtifactFile {
+        media_type: artifact::BUNDLE_MEDIA_TYPE,
+        path: &packed.path,
+        annotations: packed.layer_annotations.clone(),
+    };
+    let mut first: Option<plinth_registry::Pushed> = None;
+    for reference in &args.references {
+        let push = PushOptions {
+            mount_from: first.as_ref().and_then(|f| mount_source(f, reference)),
+            ..PushOptions::default()
+        };
+        let pushed = plinth_registry::push_artifact(
+            reference,
+            artifact::ARTIFACT_TYPE,
+            std::slice::from_ref(&file),
+            packed.annotations.clone(),
+            &opts,
+            push,
+        )
+        .map_err(open::classify_remote)?;
+        let (bundle, how) = &pushed.blobs[pushed.blobs.len() - 1];
+        println!("pushed {}@{}", pushed.reference, pushed.digest);
+        println!(
+            "  bundle {} ({}, {}), {} sources, schema {}, built {}",
+            bundle.digest,
+            bytes(bundle.size),
+            match how {
+                BlobPush::Uploaded { requests: 1 } => "uploaded".to_string(),
+                BlobPush::Uploaded { requests } => format!("uploaded in {requests} requests"),
+                BlobPush::Present => "already there".to_string(),
+                BlobPush::Mounted => "mounted".to_string(),
+            },
+            packed.sources.len(),
+            plinth_vulndb::SCHEMA_VERSION,
+            packed.annotations[artifact::CREATED],
+        );
+        first.get_or_insert(pushed);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The repository to mount from: the first push's, when it is on the same registry.
+fn mount_source(first: &plinth_registry::Pushed, reference: &str) -> Option<String> {
+    let from = plinth_registry::ImageRef::parse(&first.reference).ok()?;
+    let to = plinth_registry::ImageRef::parse(reference).ok()?;
+    (from.registry == to.registry && from.repository != to.repository).then_some(from.repository)
+}
+
+/// `db update --repository REF`: the artifact's type and schema checked from its manifest,
+/// the bundle streamed to a temporary file with its digest checked, then installed whole.
+fn install_from_registry(path: &std::path::Path, reference: &str, args: &UpdateArgs) -> CmdResult {
+    let opts = args.login.options(args.timeout)?;
+    let remote =
+        plinth_registry::fetch_artifact(reference, &opts).map_err(open::classify_remote)?;
+    let origin = remote.reference();
+    if remote.artifact_type != artifact::ARTIFACT_TYPE {
+        return Err(Failure::new(
+            exit::INPUT,
+            anyhow!(
+                "{origin}: not a plinth database (artifact type {:?}, expected {})",
+                remote.artifact_type,
+                artifact::ARTIFACT_TYPE
+            ),
+        ));
+    }
+    artifact::check_annotations(&origin, &remote.annotations).map_err(fail)?;
+    let layer = remote
+        .layers
+        .iter()
+        .find(|l| l.media_type == artifact::BUNDLE_MEDIA_TYPE)
+        .ok_or_else(|| {
+            Failure::new(
+                exit::INPUT,
+                anyhow!(
+                    "{origin}: no {} layer in the manifest",
+                    artifact::BUNDLE_MEDIA_TYPE
+                ),
+            )
+        })?;
+    let size_hint = layer
+        .annotations
+        .get(artifact::BUNDLE_SIZE)
+        .and_then(|v| v.parse().ok());
+    let mut incoming = artifact::Incoming::create(path).map_err(fail)?;
+    remote
+        .copy_layer(layer, &mut incoming)
+        .map_err(open::classify_remote)?;
+    let info = incoming.install(&origin, size_hint).map_err(fail)?;
+    eprintln!(
+        "{origin}: installed {} ({} sources, schema {}, built {}) into {}",
+        remote.digest,
+        info.sources.len(),
+        info.schema,
+        format_time(info.built),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_info(path: &std::path::Path, format: InfoFormat) -> CmdResult {
     let db = VulnDb::open(path).map_err(fail)?;
     let info = db.info().map_err(fail)?;
@@ -411,25 +595,8 @@ fn render_info(
     Ok(())
 }
 
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), by the civil-from-days algorithm.
 fn format_time(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    artifact::utc_timestamp(secs)
 }
 
 fn format_age(age: Duration) -> String {
@@ -439,16 +606,5 @@ fn format_age(age: Duration) -> String {
         60..3_600 => format!("{}m", s / 60),
         3_600..86_400 => format!("{}h{}m", s / 3_600, s % 3_600 / 60),
         _ => format!("{}d{}h", s / 86_400, s % 86_400 / 3_600),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_time;
-
-    #[test]
-    fn formats_utc() {
-        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_time(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }

@@ -248,7 +248,7 @@ fn both_reports(args: &Args, policy: &Policy) -> Result<(Report, SecretReport), 
                 );
                 super::secrets::debug(&scanned);
                 secrets.targets.push(scanned);
-                (inventory, plinth_scan::base_layers_of(&image))
+                (inventory, Some(plinth_scan::base_of(&image)))
             }
             Target::Image(tree) => {
                 secrets.targets.push(searcher.scan_image(&tree)?);
@@ -273,12 +273,14 @@ fn both_reports(args: &Args, policy: &Policy) -> Result<(Report, SecretReport), 
 fn match_target(
     args: &Args,
     mut inventory: Inventory,
-    base: Option<usize>,
+    base: Option<plinth_scan::BaseRef>,
     snapshot: &Snapshot<'_>,
 ) -> Result<TargetReport, Failure> {
     args.tree.filter(&mut inventory);
+    let layers = base.as_ref().and_then(|b| b.layers);
     let mut scanned =
-        plinth_scan::match_inventory(&inventory, snapshot, base).code(exit::DATABASE)?;
+        plinth_scan::match_inventory(&inventory, snapshot, layers).code(exit::DATABASE)?;
+    scanned.base = base;
     let os = scanned.os.clone();
     scanned
         .coverage
@@ -387,18 +389,18 @@ impl Target {
         }
     }
 
-    /// The inventory, and for an image the number of its base layers.
+    /// The inventory, and for an image its base image (name, digest, layers) as far as known.
     fn inventory<E: Collector>(
         self,
         extra: &E,
         shared: &SharedLayers<Collected<E::Item>>,
-    ) -> Result<(Inventory, Option<usize>), Failure> {
+    ) -> Result<(Inventory, Option<plinth_scan::BaseRef>), Failure> {
         match self {
             Target::Sbom(inventory) => Ok((inventory, None)),
             Target::Image(image) => {
                 let (inventory, _) =
                     plinth_sbom::inventory_with(&image, extra, shared).map_err(open::classify)?;
-                Ok((inventory, plinth_scan::base_layers_of(&image)))
+                Ok((inventory, Some(plinth_scan::base_of(&image))))
             }
         }
     }

@@ -80,6 +80,14 @@ fn target(t: &TargetReport, opts: TableOptions, out: &mut dyn Write) -> io::Resu
     let title = format!("{}{os}", t.name);
     writeln!(out, "{title}")?;
     writeln!(out, "{}", "=".repeat(title.chars().count()))?;
+    // A one-layer image has nothing to split: name its base only when something names it.
+    if let Some(base) = t
+        .base
+        .as_ref()
+        .filter(|b| b.label().is_some() || t.layers.len() > 1)
+    {
+        writeln!(out, "Base: {}", base.describe())?;
+    }
     let s = Summary::of(&t.findings);
     writeln!(out, "Total: {} ({})", s.total, s.levels())?;
     let base = match t.base_layers {
