@@ -102,6 +102,8 @@ pub fn distro_ecosystem(os: &Os) -> Option<String> {
         "almalinux" => format!("AlmaLinux:{}", need(major).map(|()| major)?),
         "rhel" | "centos" => format!("Red Hat:{}", need(major).map(|()| major)?),
         "mariner" | "azurelinux" => format!("Azure Linux:{}", need(major).map(|()| major)?),
+        // ALAS ids name the release: `ALAS2-` (Amazon Linux 2), `ALAS2023-`.
+        "amzn" => format!("Amazon Linux:{}", need(major).map(|()| major)?),
         "wolfi" => "Wolfi".to_string(),
         "chainguard" => "Chainguard".to_string(),
         "photon" => format!("Photon OS:{}", need(version).map(|()| version)?),
@@ -167,6 +169,10 @@ pub fn query(found: &Found, os: Option<&Os>, content_sets: &[String]) -> Result<
             let ecosystem =
                 distro_ecosystem(os).ok_or_else(|| NoQuery::UnknownDistro(os_label(os)))?;
             let source = source_name(p.kind, p.source_name.as_deref()).unwrap_or(&p.name);
+            // Amazon's advisories name the binary packages that fix them, as Trivy matches.
+            if ecosystem.starts_with("Amazon Linux:") {
+                return Ok(Query::single(ecosystem, p.name.clone(), p.version.clone()));
+            }
             if let Some(major) = ecosystem.strip_prefix("Red Hat:") {
                 return Ok(red_hat_query(
                     &ecosystem,

@@ -77,8 +77,13 @@ const DISTROS: &[(&str, &str, &str, Option<&str>)] = &[
         "15.2",
         Some("openSUSE:Leap 15.2"),
     ),
-    ("amazonlinux-2", "amzn", "2", None),
-    ("amazonlinux-2023", "amzn", "2023", None),
+    ("amazonlinux-2", "amzn", "2", Some("Amazon Linux:2")),
+    (
+        "amazonlinux-2023",
+        "amzn",
+        "2023",
+        Some("Amazon Linux:2023"),
+    ),
     ("sles-15.6", "sles", "15.6", None),
     ("sle-bci-15.3", "sles", "15.3", None),
 ];

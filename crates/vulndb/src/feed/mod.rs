@@ -202,10 +202,8 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         .get(..trimmed.len().min(64))
         .unwrap_or("")
         .to_ascii_lowercase();
-    if trimmed.starts_with("<?xml")
-        || trimmed.starts_with("<oval")
-        || trimmed.starts_with("<updates")
-    {
+    let xml_roots = ["<?xml", "<oval_definitions", "<updates", "<repomd"];
+    if xml_roots.iter().any(|root| trimmed.starts_with(root)) {
         if oval::is_oval(&text) {
             return Ok(Format::Oval);
         }

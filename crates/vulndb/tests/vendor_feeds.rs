@@ -1,6 +1,6 @@
-//! Red Hat's real records (../shared/fixtures/vulndata/{redhat-csaf-vex,osv-redhat}): CSAF VEX
-//! and CSAF advisories keyed by CPE product as Red Hat's OSV export keys them, and one erratum
-//! read from both forms is one problem.
+//! Distro vendors' real records (../shared/fixtures/vulndata): Red Hat's CSAF VEX and CSAF
+//! advisories keyed by CPE product as Red Hat's OSV export keys them (one erratum read from both
+//! forms is one problem), Amazon's ALAS updateinfo and Azure Linux's OVAL.
 
 use std::path::PathBuf;
 
@@ -98,4 +98,30 @@ fn csaf_advisory_and_its_osv_conversion_agree() {
         checked += 1;
     }
     assert_eq!(checked, 9);
+}
+
+/// The other rpm vendors' real records (Amazon's updateinfo, Azure Linux's OVAL) land under
+/// their OSV-style keys with the vendor's word.
+#[test]
+fn amazon_updateinfo_and_azure_linux_oval() {
+    let Some(data) = vulndata() else { return };
+    let (_dir, db, report) = imported(&[
+        data.join("amazon-alas"),
+        data.join("azure-linux-oval/azure-linux-truncated-3.0-oval.xml"),
+    ]);
+    // repomd.xml is an index, not a feed: read, nothing skipped.
+    assert!(
+        report.sources.iter().all(|s| s.stats.skipped == 0),
+        "{report:?}"
+    );
+    let rsyslog = db.advisories("Amazon Linux:2023", "rsyslog").unwrap();
+    assert_eq!(rsyslog.len(), 1);
+    assert_eq!(rsyslog[0].id, "ALAS2023-2023-001");
+    assert_eq!(rsyslog[0].aliases, ["CVE-2014-3634", "CVE-2022-24903"]);
+    assert_eq!(rsyslog[0].rating(), Rating::High); // Amazon's "Important"
+    let freeglut = db.advisories("Azure Linux:3", "freeglut").unwrap();
+    let ids: Vec<&str> = freeglut.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2024-24258", "CVE-2024-24259"]);
+    assert_eq!(fixed_of(&freeglut[0].affected), ["0:3.4.0-1.azl3"]);
+    assert_eq!(freeglut[0].rating(), Rating::High);
 }
