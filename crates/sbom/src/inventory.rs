@@ -20,6 +20,10 @@ pub struct Inventory {
     pub manifest_digest: Option<Digest>,
     pub layers: Vec<LayerRef>,
     pub os: Option<Os>,
+    /// Red Hat content sets (repository ids) the image's build records name, sorted; empty for
+    /// other images (see `buildinfo.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content_sets: Vec<String>,
     pub packages: Vec<Found>,
     /// Files a cataloger could not read fully; the SBOM says which catalogers are incomplete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -80,6 +84,8 @@ enum Kept {
     OsRelease(Vec<u8>),
     /// A Debian copyright file: the package it documents and the licences it names.
     Licenses(String, Vec<String>),
+    /// A Red Hat content manifest's content sets.
+    ContentSets(Vec<String>),
 }
 
 /// What the walk keeps of one wanted file: the catalogers' findings, and what the caller's
@@ -143,7 +149,8 @@ impl<E> WithCatalogers<'_, E> {
     /// The most bytes any cataloger (or the OS and licence readers) wants of the file.
     fn catalogers_want(&self, path: &str, size: u64, mode: u32) -> Option<u64> {
         let meta = FileMeta { path, size, mode };
-        let os = is_os_file(path).then_some(1 << 20);
+        let os =
+            (is_os_file(path) || crate::buildinfo::is_content_manifest(path)).then_some(1 << 20);
         let copyright = copyright_owner(path).map(|_| 1 << 20);
         CATALOGERS
             .iter()
@@ -171,6 +178,9 @@ fn catalog(path: &str, mode: u32, data: &[u8], scope: Scope) -> Vec<Kept> {
     let mut kept = Vec::new();
     if is_os_file(path) {
         kept.push(Kept::OsRelease(data.to_vec()));
+    }
+    if crate::buildinfo::is_content_manifest(path) {
+        kept.push(Kept::ContentSets(crate::buildinfo::content_sets(data)));
     }
     if let Some(package) = copyright_owner(path) {
         let licenses = copyright_licenses(data);
@@ -256,6 +266,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
     }
     let mut os_release: HashMap<&str, &[u8]> = HashMap::new();
     let mut deb_licenses: HashMap<&str, &[String]> = HashMap::new();
+    let mut content_sets: Vec<String> = Vec::new();
     let mut packages = Vec::new();
     let mut warnings = Vec::new();
     for (path, versions) in &by_path {
@@ -271,6 +282,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
                 Kept::Licenses(package, licenses) => {
                     deb_licenses.insert(package, licenses);
                 }
+                Kept::ContentSets(sets) => content_sets.extend(sets.iter().cloned()),
                 Kept::Problem(w) => warnings.push(Problem {
                     cataloger: w.cataloger.into(),
                     path: w.path.clone(),
@@ -332,6 +344,8 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
             ))
     });
     warnings.sort_by(|a, b| (&a.path, &a.cataloger).cmp(&(&b.path, &b.cataloger)));
+    content_sets.sort_unstable();
+    content_sets.dedup();
     let layers = image
         .layers()
         .into_iter()
@@ -347,6 +361,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
         manifest_digest: image.manifest_digest().cloned(),
         layers,
         os,
+        content_sets,
         packages: found,
         warnings,
     }

@@ -44,6 +44,7 @@ fn synthetic() -> Inventory {
             codename: Some("bookworm".into()),
             pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
         }),
+        content_sets: Vec::new(),
         packages: vec![
             found(
                 PackageType::Deb,

@@ -66,19 +66,31 @@ pub enum GapKind {
 /// Counts lookups per database key while matching, then asks the database which keys it has.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
-    /// Key → (packages, is an OS key).
-    keys: BTreeMap<String, (usize, bool)>,
+    /// Key as reported → (packages, is an OS key, the database keys read for it).
+    keys: BTreeMap<String, (usize, bool, Vec<String>)>,
     /// Why OS packages had no key → how many.
     unkeyed: BTreeMap<(GapKind, String), usize>,
 }
 
 impl Tally {
-    pub(crate) fn looked_up(&mut self, ecosystem: &str, os_package: bool) {
+    /// Counts one package looked up under `ecosystem`, read from `keys` (several for Red Hat's
+    /// product streams and Ubuntu Pro): it has data when any of them has.
+    pub(crate) fn looked_up<'a>(
+        &mut self,
+        ecosystem: &str,
+        keys: impl Iterator<Item = &'a str>,
+        os_package: bool,
+    ) {
         let entry = self
             .keys
             .entry(ecosystem.to_string())
-            .or_insert((0, os_package));
+            .or_insert((0, os_package, Vec::new()));
         entry.0 += 1;
+        for key in keys {
+            if !entry.2.iter().any(|k| k == key) {
+                entry.2.push(key.to_string());
+            }
+        }
     }
 
     pub(crate) fn not_keyed(&mut self, kind: GapKind, what: String) {
@@ -92,8 +104,14 @@ impl Tally {
         mut has_data: impl FnMut(&str) -> Result<bool, E>,
     ) -> Result<Coverage, E> {
         let mut coverage = Coverage::default();
-        for (ecosystem, (packages, os_key)) in self.keys {
-            let data = has_data(&ecosystem)?;
+        for (ecosystem, (packages, os_key, keys)) in self.keys {
+            let mut data = false;
+            for key in &keys {
+                if has_data(key)? {
+                    data = true;
+                    break;
+                }
+            }
             if !data {
                 coverage
                     .missing
@@ -198,10 +216,10 @@ mod tests {
     fn gaps_name_the_release_and_the_ecosystem() {
         let mut tally = Tally::default();
         for _ in 0..3 {
-            tally.looked_up("Alpine:v3.10", true);
+            tally.looked_up("Alpine:v3.10", ["Alpine:v3.10"].into_iter(), true);
         }
-        tally.looked_up("PyPI", false);
-        tally.looked_up("npm", false);
+        tally.looked_up("PyPI", ["PyPI"].into_iter(), false);
+        tally.looked_up("npm", ["npm"].into_iter(), false);
         let os = alpine("3.10.9");
         let cov = tally
             .finish(Some(&os), |eco| Ok::<_, ()>(eco == "npm"))

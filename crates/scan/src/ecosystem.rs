@@ -5,19 +5,35 @@ use plinth_catalog::{Os, PackageType};
 use plinth_sbom::Found;
 use plinth_version::Scheme;
 
-/// One database lookup for one package.
+/// The database lookups for one package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Query {
-    /// OSV ecosystem key (`Alpine:v3.20`, `Debian:12`, `PyPI`, `Go`).
+    /// OSV ecosystem key (`Alpine:v3.20`, `Debian:12`, `PyPI`, `Go`), as coverage and findings
+    /// name it; `Red Hat:9` for RHEL, whose records live under several CPE keys (`lookups`).
     pub ecosystem: String,
-    /// The name advisories use: the source package for OS packages, `group:artifact` for
-    /// Maven, the module path for Go (`stdlib` for the Go standard library).
+    /// The name advisories use: the source package for OS packages (the binary for Red Hat),
+    /// `group:artifact` for Maven, the module path for Go (`stdlib` for the Go standard
+    /// library).
     pub name: String,
     /// The version to compare: Debian's source version when it differs from the binary's.
     pub version: String,
+    /// Every (database key, package name) the package's advisories are read from: just
+    /// (`ecosystem`, `name`) for most; Ubuntu adds its Pro (ESM) key, Red Hat one key per
+    /// product stream, under the binary and the source name.
+    pub lookups: Vec<(String, String)>,
 }
 
 impl Query {
+    /// A query read from one key under one name.
+    fn single(ecosystem: String, name: String, version: String) -> Query {
+        Query {
+            lookups: vec![(ecosystem.clone(), name.clone())],
+            ecosystem,
+            name,
+            version,
+        }
+    }
+
     pub fn scheme(&self) -> Scheme {
         Scheme::for_ecosystem(&self.ecosystem)
     }
@@ -86,6 +102,8 @@ pub fn distro_ecosystem(os: &Os) -> Option<String> {
         "almalinux" => format!("AlmaLinux:{}", need(major).map(|()| major)?),
         "rhel" | "centos" => format!("Red Hat:{}", need(major).map(|()| major)?),
         "mariner" | "azurelinux" => format!("Azure Linux:{}", need(major).map(|()| major)?),
+        // ALAS ids name the release: `ALAS2-` (Amazon Linux 2), `ALAS2023-`.
+        "amzn" => format!("Amazon Linux:{}", need(major).map(|()| major)?),
         "wolfi" => "Wolfi".to_string(),
         "chainguard" => "Chainguard".to_string(),
         "photon" => format!("Photon OS:{}", need(version).map(|()| version)?),
@@ -95,13 +113,12 @@ pub fn distro_ecosystem(os: &Os) -> Option<String> {
     })
 }
 
-/// The lookup for one found package. Language packages need no distro.
-pub fn query(found: &Found, os: Option<&Os>) -> Result<Query, NoQuery> {
+/// The lookups for one found package. Language packages need no distro; `content_sets` are
+/// the Red Hat repositories the image names (see [`crate::redhat`]).
+pub fn query(found: &Found, os: Option<&Os>, content_sets: &[String]) -> Result<Query, NoQuery> {
     let p = &found.package;
-    let language = |ecosystem: &str, name: String| Query {
-        ecosystem: ecosystem.to_string(),
-        name,
-        version: p.version.clone(),
+    let language = |ecosystem: &str, name: String| {
+        Query::single(ecosystem.to_string(), name, p.version.clone())
     };
     Ok(match p.kind {
         PackageType::Python => language("PyPI", p.name.clone()),
@@ -135,11 +152,7 @@ pub fn query(found: &Found, os: Option<&Os>) -> Result<Query, NoQuery> {
             } else {
                 p.version.clone()
             };
-            Query {
-                ecosystem: "Go".into(),
-                name: p.name.clone(),
-                version,
-            }
+            Query::single("Go".into(), p.name.clone(), version)
         }
         PackageType::Apk | PackageType::Deb | PackageType::Rpm => {
             let os = os.ok_or(NoQuery::NoDistro)?;
@@ -155,21 +168,69 @@ pub fn query(found: &Found, os: Option<&Os>) -> Result<Query, NoQuery> {
             }
             let ecosystem =
                 distro_ecosystem(os).ok_or_else(|| NoQuery::UnknownDistro(os_label(os)))?;
-            Query {
-                ecosystem,
-                name: source_name(p.kind, p.source_name.as_deref())
-                    .unwrap_or(&p.name)
-                    .to_string(),
-                version: match p.kind {
-                    PackageType::Deb => p
-                        .source_version
-                        .clone()
-                        .unwrap_or_else(|| p.version.clone()),
-                    _ => p.version.clone(),
-                },
+            let source = source_name(p.kind, p.source_name.as_deref()).unwrap_or(&p.name);
+            // Amazon's advisories name the binary packages that fix them, as Trivy matches.
+            if ecosystem.starts_with("Amazon Linux:") {
+                return Ok(Query::single(ecosystem, p.name.clone(), p.version.clone()));
             }
+            if let Some(major) = ecosystem.strip_prefix("Red Hat:") {
+                return Ok(red_hat_query(
+                    &ecosystem,
+                    major,
+                    &p.name,
+                    source,
+                    &p.version,
+                    content_sets,
+                ));
+            }
+            let version = match p.kind {
+                PackageType::Deb => p
+                    .source_version
+                    .clone()
+                    .unwrap_or_else(|| p.version.clone()),
+                _ => p.version.clone(),
+            };
+            let mut query = Query::single(ecosystem, source.to_string(), version);
+            if let Some(pro) = ubuntu_pro(&query.ecosystem) {
+                query.lookups.push((pro, query.name.clone()));
+            }
+            query
         }
     })
+}
+
+/// Ubuntu's Pro (ESM) key beside an LTS key: `Ubuntu:22.04:LTS` → `Ubuntu:Pro:22.04:LTS`. Its
+/// records apply to the same packages; their fixes need a Pro subscription.
+fn ubuntu_pro(ecosystem: &str) -> Option<String> {
+    let release = ecosystem.strip_prefix("Ubuntu:")?;
+    release
+        .ends_with(":LTS")
+        .then(|| format!("Ubuntu:Pro:{release}"))
+}
+
+/// Red Hat keys its records by CPE product and by binary package name (unfixed states by
+/// source name): every product stream of the image, under both names.
+fn red_hat_query(
+    ecosystem: &str,
+    major: &str,
+    binary: &str,
+    source: &str,
+    version: &str,
+    content_sets: &[String],
+) -> Query {
+    let mut lookups = Vec::new();
+    for key in crate::redhat::keys(major, content_sets) {
+        lookups.push((key.clone(), binary.to_string()));
+        if source != binary {
+            lookups.push((key, source.to_string()));
+        }
+    }
+    Query {
+        ecosystem: ecosystem.to_string(),
+        name: binary.to_string(),
+        version: version.to_string(),
+        lookups,
+    }
 }
 
 /// `debian 12`, as messages name a distribution.

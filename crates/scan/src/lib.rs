@@ -31,6 +31,7 @@ pub mod matcher;
 pub mod policy;
 pub mod purl;
 pub mod range;
+pub mod redhat;
 pub mod report;
 mod sbom_input;
 pub mod severity;

@@ -71,7 +71,7 @@ pub fn match_inventory(
     let mut tally = Tally::default();
     let mut cve_metrics = CveMetrics::new(db);
     for found in &inventory.packages {
-        let query = match ecosystem::query(found, inventory.os.as_ref()) {
+        let query = match ecosystem::query(found, inventory.os.as_ref(), &inventory.content_sets) {
             Ok(q) => q,
             Err(NoQuery::UnknownDistro(os)) => {
                 tally.not_keyed(GapKind::UnknownDistro, format!("unknown distribution {os}"));
@@ -86,17 +86,23 @@ pub fn match_inventory(
                 continue;
             }
         };
-        tally.looked_up(&query.ecosystem, found.package.kind.is_os());
-        let key = (query.ecosystem.clone(), query.name.clone());
-        if !cache.contains_key(&key) {
-            let list = db.advisories(&query.ecosystem, &query.name)?;
-            cache.insert(key.clone(), list);
+        tally.looked_up(
+            &query.ecosystem,
+            query.lookups.iter().map(|(eco, _)| eco.as_str()),
+            found.package.kind.is_os(),
+        );
+        let mut advisories: Vec<Advisory> = Vec::new();
+        for key in &query.lookups {
+            if !cache.contains_key(key) {
+                let list = db.advisories(&key.0, &key.1)?;
+                cache.insert(key.clone(), list);
+            }
+            advisories.extend(cache[key].iter().cloned());
         }
-        let advisories = &cache[&key];
         findings.extend(match_package(
             found,
             &query,
-            advisories,
+            &advisories,
             inventory,
             base_layers,
             &mut cve_metrics,
@@ -243,10 +249,17 @@ fn finding(
         severity,
         title,
         references,
-        records: group
-            .iter()
-            .map(|a| format!("{} ({})", a.id, a.source))
-            .collect(),
+        records: {
+            // One record read under several keys (Red Hat's streams) is named once.
+            let mut names: Vec<String> = Vec::new();
+            for a in group {
+                let name = format!("{} ({})", a.id, a.source);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            names
+        },
         layer,
         origin,
         suppressed: None,

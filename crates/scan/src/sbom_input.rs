@@ -124,6 +124,7 @@ fn empty_inventory(os: Option<Os>) -> Inventory {
         manifest_digest: None,
         layers: Vec::new(),
         os,
+        content_sets: Vec::new(),
         packages: Vec::new(),
         warnings: Vec::new(),
     }

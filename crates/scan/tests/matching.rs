@@ -40,6 +40,7 @@ fn inventory(os: Option<Os>, packages: Vec<Found>) -> Inventory {
             })
             .collect(),
         os,
+        content_sets: Vec::new(),
         packages,
         warnings: Vec::new(),
     }

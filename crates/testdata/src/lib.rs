@@ -74,7 +74,18 @@ pub fn ustar(files: &[(&str, u32, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     for (path, mode, data) in files {
         let mut h = [0u8; 512];
-        h[..path.len()].copy_from_slice(path.as_bytes());
+        // Names over 100 bytes go in ustar's 155-byte prefix field, split at a `/`.
+        let (prefix, name) = match path.len() {
+            0..=100 => ("", *path),
+            _ => path
+                .char_indices()
+                .filter(|&(i, c)| c == '/' && i <= 155 && path.len() - i - 1 <= 100)
+                .map(|(i, _)| (&path[..i], &path[i + 1..]))
+                .next()
+                .expect("a path ustar can hold"),
+        };
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
         h[100..107].copy_from_slice(format!("{mode:07o}").as_bytes());
         h[108..115].copy_from_slice(b"0000000");
         h[116..123].copy_from_slice(b"0000000");

@@ -124,7 +124,12 @@ fn canonical_release(base: &str, release: &str) -> String {
         "Debian" => debian_release(release)
             .map(str::to_string)
             .unwrap_or_else(|| major(release).to_string()),
-        "Rocky Linux" | "AlmaLinux" | "Red Hat" => major(release).to_string(),
+        "Rocky Linux" | "AlmaLinux" => major(release).to_string(),
+        // Red Hat's own keys are CPE products (`enterprise_linux:9::baseos`,
+        // `rhel_eus:9.4::appstream`), kept whole; a bare release (`9.4`) is its major.
+        "Red Hat" if release.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            major(release).to_string()
+        }
         _ => release.to_string(),
     }
 }
@@ -201,6 +206,11 @@ mod tests {
         assert_eq!(canonical_ecosystem("Ubuntu:22.04:LTS"), "Ubuntu:22.04:LTS");
         assert_eq!(canonical_ecosystem("Rocky Linux:9.3"), "Rocky Linux:9");
         assert_eq!(canonical_ecosystem("Wolfi"), "Wolfi");
+        assert_eq!(canonical_ecosystem("Red Hat:9.4"), "Red Hat:9");
+        assert_eq!(
+            canonical_ecosystem("Red Hat:rhel_aus:8.6::appstream"),
+            "Red Hat:rhel_aus:8.6::appstream"
+        );
         assert_eq!(canonical_ecosystem("SomethingNew:1"), "SomethingNew:1");
     }
 

@@ -79,8 +79,8 @@ pub use model::{
 };
 pub use nvd_update::{NVD_API, NVD_SOURCE, NvdOptions, NvdReport, update_nvd};
 pub use sources::{
-    Config, DEFAULT_ALPINE, DEFAULT_OSV_ECOSYSTEMS, FeedSource, UpdateOptions, default_sources,
-    select,
+    Config, DEFAULT_ALPINE, DEFAULT_AZURE_LINUX, DEFAULT_OSV_ECOSYSTEMS, FeedSource, UpdateOptions,
+    default_sources, select,
 };
 pub use store::{DbInfo, EcosystemCount, SCHEMA_VERSION, Snapshot, SourceInfo, VulnDb};
 pub use update::{ImportReport, Outcome, SourceOutcome, UpdateReport, export, import, update};

@@ -13,6 +13,11 @@ use crate::error::DbError;
 const OSV_UPSTREAM: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 const ALPINE_UPSTREAM: &str = "https://secdb.alpinelinux.org";
 const DEBIAN_UPSTREAM: &str = "https://security-tracker.debian.org";
+const AZURE_LINUX_UPSTREAM: &str =
+    "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main";
+
+/// Azure Linux and CBL-Mariner OVAL files fetched by default (the release is in the name).
+pub const DEFAULT_AZURE_LINUX: &[&str] = &["azurelinux-3.0-oval.xml", "cbl-mariner-2.0-oval.xml"];
 
 /// OSV exports fetched by default. Alpine and Debian come from their own feeds instead (the
 /// vendors' primary data, keyed by source package), so their OSV exports are opt-in.
@@ -98,6 +103,17 @@ impl FeedSource {
         }
     }
 
+    /// One Azure Linux / CBL-Mariner OVAL file (`azurelinux-3.0-oval.xml`), stored as
+    /// `azure-linux-oval/<file>`: the parser reads the release from that name.
+    pub fn azure_linux_oval(file: &str) -> FeedSource {
+        FeedSource {
+            name: format!("azure-linux-oval/{file}"),
+            ecosystem: "Azure Linux".into(),
+            upstream: AZURE_LINUX_UPSTREAM.into(),
+            path: format!("/{file}"),
+        }
+    }
+
     /// Debian's security tracker JSON.
     pub fn debian_tracker() -> FeedSource {
         FeedSource {
@@ -130,6 +146,11 @@ pub fn default_sources() -> Vec<FeedSource> {
     out.extend(DEFAULT_ALPINE.iter().map(|r| FeedSource::alpine(r)));
     out.push(FeedSource::debian_tracker());
     out.extend(["Wolfi", "Chainguard"].map(FeedSource::apk_secdb));
+    out.extend(
+        DEFAULT_AZURE_LINUX
+            .iter()
+            .map(|f| FeedSource::azure_linux_oval(f)),
+    );
     out
 }
 
@@ -294,6 +315,11 @@ impl Config {
         out.extend(alpine);
         out.push(FeedSource::debian_tracker());
         out.extend(["Wolfi", "Chainguard"].map(FeedSource::apk_secdb));
+        out.extend(
+            DEFAULT_AZURE_LINUX
+                .iter()
+                .map(|f| FeedSource::azure_linux_oval(f)),
+        );
         out
     }
 }
@@ -343,7 +369,7 @@ mod tests {
 
         let config = Config::parse("mirror = http://m1\nmirror = http://m2 # second\nosv = Go\nalpine = v3.20/main\ntimeout = 2\n", "test").unwrap();
         assert_eq!(config.mirrors, ["http://m1", "http://m2"]);
-        assert_eq!(config.sources().len(), 5);
+        assert_eq!(config.sources().len(), 7);
         assert_eq!(config.timeout, Some(Duration::from_secs(2)));
         let err = Config::parse("bogus = 1", "db.conf")
             .unwrap_err()

@@ -337,3 +337,64 @@ fn wolfi_and_chainguard_secdb_under_their_upstream_paths() {
         assert!(matches!(outcome(&again, name), Outcome::NotModified { .. }));
     }
 }
+
+/// Azure Linux's OVAL under its upstream paths (the real Mariner 2.0 and Azure Linux 3.0
+/// files): keyed by the release in the file name, then a 304, then a truncated refresh that
+/// keeps the stored data.
+#[test]
+fn azure_linux_oval_under_its_upstream_paths() {
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    let files = [
+        (
+            "/azurelinux-3.0-oval.xml",
+            "azure-linux-truncated-3.0-oval.xml",
+        ),
+        (
+            "/cbl-mariner-2.0-oval.xml",
+            "mariner-truncated-2.0-oval.xml",
+        ),
+    ];
+    for (path, file) in files {
+        server.set(
+            path,
+            Reply::Serve {
+                body: std::fs::read(data.join("azure-linux-oval").join(file)).unwrap(),
+                etag: format!("\"{file}\""),
+            },
+        );
+    }
+    let sources: Vec<FeedSource> = plinth_vulndb::DEFAULT_AZURE_LINUX
+        .iter()
+        .map(|f| FeedSource::azure_linux_oval(f))
+        .collect();
+    let db_path = dir.path().join("vuln.redb");
+    let report = update(&db_path, &options(&server, sources.clone())).unwrap();
+    assert_eq!(report.failures().count(), 0, "{report:?}");
+    let db = VulnDb::open(&db_path).unwrap();
+    assert_eq!(db.advisories("Azure Linux:3", "freeglut").unwrap().len(), 2);
+    assert_eq!(db.advisories("Azure Linux:2", "mysql").unwrap().len(), 2);
+    drop(db);
+
+    let again = update(&db_path, &options(&server, sources.clone())).unwrap();
+    let name = "azure-linux-oval/cbl-mariner-2.0-oval.xml";
+    assert!(
+        matches!(outcome(&again, name), Outcome::NotModified { .. }),
+        "{again:?}"
+    );
+
+    server.set(
+        "/cbl-mariner-2.0-oval.xml",
+        Reply::Truncate(b"<oval_definitions".to_vec()),
+    );
+    let failed = update(&db_path, &options(&server, sources)).unwrap();
+    assert!(
+        matches!(outcome(&failed, name), Outcome::Failed(_)),
+        "{failed:?}"
+    );
+    let db = VulnDb::open(&db_path).unwrap();
+    assert_eq!(db.advisories("Azure Linux:2", "mysql").unwrap().len(), 2);
+}

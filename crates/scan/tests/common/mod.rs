@@ -42,3 +42,27 @@ pub fn image_inventory(file: &str) -> Option<(plinth_image::Image, Inventory)> {
     let inv = plinth_sbom::inventory(&image).unwrap();
     Some((image, inv))
 }
+
+/// An OCI layout of one layer holding `files` (path in the image, real file on disk), and
+/// its inventory.
+pub fn image_of(files: &[(&str, PathBuf)]) -> (tempfile::TempDir, Inventory) {
+    let contents: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(at, from)| (at.to_string(), std::fs::read(from).unwrap()))
+        .collect();
+    let entries: Vec<(&str, u32, &[u8])> = contents
+        .iter()
+        .map(|(p, b)| (p.as_str(), 0o644, b.as_slice()))
+        .collect();
+    let layer = plinth_testdata::ustar(&entries);
+    let diff_id = plinth_testdata::sha256(&layer);
+    let dir = tempfile::tempdir().unwrap();
+    let reference =
+        plinth_testdata::oci_layout(dir.path(), &[layer], &[diff_id], serde_json::json!({}));
+    let image = plinth_image::reference::Reference::parse(&reference)
+        .unwrap()
+        .open_local(None)
+        .unwrap();
+    let inventory = plinth_sbom::inventory(&image).unwrap();
+    (dir, inventory)
+}

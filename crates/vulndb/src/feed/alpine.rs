@@ -208,7 +208,9 @@ fn unquote(value: &str) -> String {
 fn add(pkg: Secfixes, ecosystem: &str, source: &str, records: &mut Records) {
     for (version, entries) in pkg.fixes {
         let version = version.trim().to_string();
-        for id in entries.iter().flat_map(|e| split_ids(e)) {
+        let ids: Vec<String> = entries.iter().flat_map(|e| split_ids(e)).collect();
+        let pair = cve_and_ghsa(&ids);
+        for id in ids {
             let affected = if version == "0" {
                 Affected {
                     package: pkg.package.clone(),
@@ -228,9 +230,14 @@ fn add(pkg: Secfixes, ecosystem: &str, source: &str, records: &mut Records) {
                     status: Status::Fixed,
                 }
             };
+            let aliases = match &pair {
+                Some((cve, ghsa)) if id == *cve => vec![ghsa.clone()],
+                Some((cve, ghsa)) if id == *ghsa => vec![cve.clone()],
+                _ => Vec::new(),
+            };
             let advisory = Advisory {
                 id,
-                aliases: Vec::new(),
+                aliases,
                 summary: String::new(),
                 severity: Vec::new(),
                 affected: vec![affected],
@@ -242,6 +249,21 @@ fn add(pkg: Secfixes, ecosystem: &str, source: &str, records: &mut Records) {
             records.add(ecosystem.to_string(), pkg.package.clone(), advisory);
         }
     }
+}
+
+/// Wolfi's and Chainguard's secdb list a CVE and the GHSA of the same problem side by side under
+/// the fixing version, with no link between them. When a version lists exactly one of each they
+/// are that one problem, and become each other's alias (one finding, not two); with several of
+/// each, which GHSA goes with which CVE is unknown and nothing is linked.
+fn cve_and_ghsa(ids: &[String]) -> Option<(String, String)> {
+    let one = |prefix: &str| {
+        let mut it = ids.iter().filter(|i| i.starts_with(prefix));
+        match (it.next(), it.next()) {
+            (Some(id), None) => Some(id.clone()),
+            _ => None,
+        }
+    };
+    Some((one("CVE-")?, one("GHSA-")?))
 }
 
 /// Ids in one secfix entry. Real entries hold one id, several separated by spaces, an id with a

@@ -7,15 +7,18 @@
 //! record is skipped and counted in [`ParseStats`]; only a document that cannot be read at all is
 //! an error.
 
+pub mod alas;
 pub mod alpine;
+pub mod csaf;
 pub mod cve5;
 pub mod debian;
 pub mod nvd;
 pub mod osv;
+pub mod oval;
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -143,7 +146,7 @@ fn read_dir(dir: &Path, source: &str, records: &mut Records) -> Result<(), DbErr
 fn looks_like_feed_name(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("json" | "zip" | "yaml" | "yml")
+        Some("json" | "zip" | "yaml" | "yml" | "xml" | "gz")
     )
 }
 
@@ -162,6 +165,21 @@ pub enum Format {
     Cve5,
     /// cvelistV5's `delta.json`: a list of changed CVE ids, not records; nothing to import.
     Cve5Delta,
+    /// A Red Hat CSAF 2.0 document: a per-CVE VEX file or a security advisory.
+    Csaf,
+    /// Gzip: decompressed, then sniffed again (`updateinfo.xml.gz`).
+    Gzip,
+    /// Azure Linux / CBL-Mariner OVAL definitions.
+    Oval,
+    /// A yum `updateinfo.xml`: Amazon Linux's ALAS advisories.
+    Updateinfo,
+    /// One ALAS advisory in vuln-list's JSON form.
+    AlasJson,
+    /// A yum `repomd.xml` index: points at `updateinfo`, holds no advisory; nothing to import.
+    RepoMd,
+    /// A repository or NVR → CPE map as Trivy ships beside Red Hat's VEX: recognised, not
+    /// stored (the scanner derives CPEs from repository names).
+    CpeMap,
 }
 
 /// Sniffs a feed's format from its first bytes, or says in a few words what it is instead.
@@ -172,6 +190,9 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
     if head.starts_with(b"redb") {
         return Ok(Format::Redb);
     }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Ok(Format::Gzip);
+    }
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
@@ -181,6 +202,19 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         .get(..trimmed.len().min(64))
         .unwrap_or("")
         .to_ascii_lowercase();
+    let xml_roots = ["<?xml", "<oval_definitions", "<updates", "<repomd"];
+    if xml_roots.iter().any(|root| trimmed.starts_with(root)) {
+        if oval::is_oval(&text) {
+            return Ok(Format::Oval);
+        }
+        if alas::is_updateinfo(&text) {
+            return Ok(Format::Updateinfo);
+        }
+        if text.contains("<repomd") {
+            return Ok(Format::RepoMd);
+        }
+        return Err("an XML document of no feed format plinth reads".into());
+    }
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.starts_with('<') {
         return Err("an HTML/XML page, not a vulnerability feed".into());
     }
@@ -188,6 +222,12 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         return Ok(Format::OsvJson);
     }
     if trimmed.starts_with('{') {
+        if text.contains("\"csaf_version\"") {
+            return Ok(Format::Csaf);
+        }
+        if is_cpe_map(trimmed) {
+            return Ok(Format::CpeMap);
+        }
         if let Some(format) = sniff_cve_document(&text) {
             return Ok(format);
         }
@@ -200,6 +240,9 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         if text.contains("\"releases\"") && !text.contains("\"affected\"") {
             return Ok(Format::DebianTracker);
         }
+        if alas::is_vuln_list_json(&text) {
+            return Ok(Format::AlasJson);
+        }
         return Ok(Format::OsvJson);
     }
     if trimmed.starts_with("---")
@@ -209,6 +252,18 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         return Ok(Format::AlpineYaml);
     }
     Err("not JSON, YAML or zip: no feed format recognised".into())
+}
+
+/// `{"rhel-8-for-x86_64-baseos-rpms": ["cpe:/o:redhat:enterprise_linux:8::baseos"], …}`: the
+/// first value is a list of CPEs.
+fn is_cpe_map(text: &str) -> bool {
+    let Some(colon) = text.find("\":") else {
+        return false;
+    };
+    let value = text[colon + 2..].trim_start();
+    value
+        .strip_prefix('[')
+        .is_some_and(|v| v.trim_start().starts_with("\"cpe:/"))
 }
 
 /// NVD and CVE 5 documents by their markers, anywhere in the head (CVE 5 writers order keys
@@ -249,18 +304,63 @@ pub fn read_file(path: &Path, source: &str, records: &mut Records) -> Result<(),
             path: path.into(),
             what: "a plinth database bundle, not a feed (use `plinth db import`)".into(),
         }),
-        Format::OsvJson => osv::read_document(path, &read_rest(path, head, file)?, source, records),
-        Format::AlpineJson => {
-            alpine::read_json(path, &read_rest(path, head, file)?, source, records)
-        }
-        Format::AlpineYaml => {
-            alpine::read_yaml(path, &read_rest(path, head, file)?, source, records)
-        }
-        Format::DebianTracker => debian::read(path, &read_rest(path, head, file)?, source, records),
-        Format::NvdCve => nvd::read(path, &read_rest(path, head, file)?, records),
-        Format::Cve5 => cve5::read(path, &read_rest(path, head, file)?, records),
-        Format::Cve5Delta => Ok(()),
+        Format::Gzip => read_gzip(path, file, source, records),
+        other => read_bytes(path, other, &read_rest(path, head, file)?, source, records),
     }
+}
+
+/// Dispatches a document held in memory (read whole, or decompressed) by its format.
+fn read_bytes(
+    path: &Path,
+    format: Format,
+    bytes: &[u8],
+    source: &str,
+    records: &mut Records,
+) -> Result<(), DbError> {
+    match format {
+        Format::OsvJson => osv::read_document(path, bytes, source, records),
+        Format::AlpineJson => alpine::read_json(path, bytes, source, records),
+        Format::AlpineYaml => alpine::read_yaml(path, bytes, source, records),
+        Format::DebianTracker => debian::read(path, bytes, source, records),
+        Format::NvdCve => nvd::read(path, bytes, records),
+        Format::Cve5 => cve5::read(path, bytes, records),
+        Format::Csaf => csaf::read(path, bytes, source, records),
+        Format::Oval => oval::read(path, bytes, source, records),
+        Format::Updateinfo => alas::read_updateinfo(path, bytes, source, records),
+        Format::AlasJson => alas::read_json(path, bytes, source, records),
+        Format::Cve5Delta | Format::CpeMap | Format::RepoMd => Ok(()),
+        Format::Zip | Format::Redb | Format::Gzip => Err(DbError::NotAFeed {
+            path: path.into(),
+            what: "a zip, bundle or gzip inside gzip: not a feed".into(),
+        }),
+    }
+}
+
+/// A gzip-compressed feed (`updateinfo.xml.gz`): inflated in memory, up to the document limit,
+/// then read by what its bytes are.
+fn read_gzip(
+    path: &Path,
+    mut file: fs::File,
+    source: &str,
+    records: &mut Records,
+) -> Result<(), DbError> {
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| DbError::io(path, e))?;
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(file)
+        .take(MAX_DOCUMENT)
+        .read_to_end(&mut bytes)
+        .map_err(|e| DbError::Malformed {
+            path: path.into(),
+            format: "gzip",
+            message: e.to_string(),
+        })?;
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let format = sniff(head).map_err(|what| DbError::NotAFeed {
+        path: path.into(),
+        what,
+    })?;
+    read_bytes(path, format, &bytes, source, records)
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -333,6 +433,14 @@ mod tests {
             sniff(b"<!DOCTYPE html><html>")
                 .unwrap_err()
                 .contains("HTML")
+        );
+        assert_eq!(
+            sniff(b"{\"document\": {\"category\": \"csaf_vex\", \"csaf_version\": \"2.0\"}}"),
+            Ok(Format::Csaf)
+        );
+        assert_eq!(
+            sniff(b"{\n  \"rhel-8-for-x86_64-baseos-rpms\": [\n \"cpe:/o:redhat:enterprise_linux:8::baseos\"]}"),
+            Ok(Format::CpeMap)
         );
         assert!(sniff(b"").is_err());
         assert!(sniff(b"\x00\x01garbage").is_err());
