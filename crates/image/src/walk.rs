@@ -451,17 +451,99 @@ pub fn walk_dir<C: Collector>(
     skips: &Skips,
     collector: &C,
 ) -> Result<LayerFacts<C::Item>> {
-    use std::os::unix::fs::MetadataExt;
     let what = format!("dir:{}", root.display());
-    let mut facts = LayerFacts {
-        files: FileList::default(),
-        collected: Vec::new(),
-        warnings: Vec::new(),
-    };
     let top = std::fs::symlink_metadata(root).map_err(|e| Error::io(root, e))?;
     if !top.is_dir() {
         return Err(Error::format(&what, "not a directory"));
     }
+    // The tree is listed on this thread while workers read the files the collector wants,
+    // so a big tree is read with every core (as ripgrep does) and listing never waits on
+    // reading. The queue is bounded: memory stays flat however many files there are.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let (tx, rx) = mpsc::sync_channel::<DiskFile>(workers * 32);
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| read_files(&rx, collector)))
+            .collect();
+        let listed = list_dir(root, &what, skips, collector, &tx);
+        drop(tx);
+        let mut read: Vec<(usize, Result<Option<C::Item>, String>)> = Vec::new();
+        for reader in readers {
+            match reader.join() {
+                Ok(mut part) => read.append(&mut part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        let mut facts = listed?;
+        // In listing order, so output does not depend on which worker was quicker.
+        read.sort_unstable_by_key(|(order, _)| *order);
+        let mut paths = std::mem::take(&mut facts.collected_paths);
+        for (order, kept) in read {
+            let path = std::mem::take(&mut paths[order]);
+            match kept {
+                Ok(Some(item)) => facts.facts.collected.push((path, item)),
+                Ok(None) => {}
+                Err(e) => facts.facts.warnings.push(e),
+            }
+        }
+        let mut facts = facts.facts;
+        facts.files.finish();
+        Ok(facts)
+    })
+}
+
+/// A file of a `dir:` tree to hand to the collector, and its place in the listing.
+struct DiskFile {
+    order: usize,
+    full: PathBuf,
+    path: String,
+    size: u64,
+    mode: u32,
+}
+
+/// What listing a tree gives: the facts so far, and the path of each file sent to be read.
+struct Listed<T> {
+    facts: LayerFacts<T>,
+    collected_paths: Vec<String>,
+}
+
+/// A worker: reads files off the queue until it closes.
+fn read_files<C: Collector>(
+    rx: &std::sync::Mutex<mpsc::Receiver<DiskFile>>,
+    collector: &C,
+) -> Vec<(usize, std::result::Result<Option<C::Item>, String>)> {
+    let mut out = Vec::new();
+    loop {
+        let next = rx.lock().expect("no panics while holding").recv();
+        let Ok(file) = next else {
+            return out;
+        };
+        let kept = std::fs::File::open(&file.full)
+            .and_then(|mut f| collector.collect_from(&file.path, file.mode, file.size, &mut f))
+            .map_err(|e| format!("{}: {e}", file.full.display()));
+        out.push((file.order, kept));
+    }
+}
+
+/// Lists the tree into a [`FileList`], sending each file the collector wants to `tx`.
+fn list_dir<C: Collector>(
+    root: &Path,
+    what: &str,
+    skips: &Skips,
+    collector: &C,
+    tx: &mpsc::SyncSender<DiskFile>,
+) -> Result<Listed<C::Item>> {
+    use std::os::unix::fs::MetadataExt;
+    let mut listed = Listed {
+        facts: LayerFacts {
+            files: FileList::default(),
+            collected: Vec::new(),
+            warnings: Vec::new(),
+        },
+        collected_paths: Vec::new(),
+    };
+    let facts = &mut listed.facts;
     let git = skips.honours_gitignore() && in_git_work_tree(root);
     let mut stack: Vec<(PathBuf, Vec<u8>, Ignores)> =
         vec![(root.to_path_buf(), Vec::new(), Vec::new())];
@@ -509,7 +591,7 @@ pub fn walk_dir<C: Collector>(
             };
             if !facts.files.push(&path, &link, size, meta.mode(), kind) {
                 return Err(Error::Limit {
-                    what,
+                    what: what.to_string(),
                     message: "more than 4 GiB of names".into(),
                 });
             }
@@ -519,20 +601,36 @@ pub fn walk_dir<C: Collector>(
                 {
                     stack.push((item.path(), path, ignores.clone()))
                 }
-                Kind::File => collect_disk_file(
-                    &item.path(),
-                    &path,
-                    size,
-                    meta.mode(),
-                    collector,
-                    &mut facts,
-                ),
+                Kind::File => {
+                    let Ok(path) = String::from_utf8(path) else {
+                        continue;
+                    };
+                    let Some(max_size) = collector.wants(&path, size, meta.mode()) else {
+                        continue;
+                    };
+                    if size > max_size {
+                        facts
+                            .warnings
+                            .push(format!("/{path}: {size} bytes, too large to catalog"));
+                        continue;
+                    }
+                    let file = DiskFile {
+                        order: listed.collected_paths.len(),
+                        full: item.path(),
+                        path: path.clone(),
+                        size,
+                        mode: meta.mode(),
+                    };
+                    listed.collected_paths.push(path);
+                    if tx.send(file).is_err() {
+                        break; // a worker panicked; its panic is the one to report
+                    }
+                }
                 _ => {}
             }
         }
     }
-    facts.files.finish();
-    Ok(facts)
+    Ok(listed)
 }
 
 /// The `.gitignore` files that apply in a directory: each with the length of its
@@ -554,35 +652,6 @@ fn ignored(ignores: &Ignores, path: &[u8], is_dir: bool) -> bool {
 
 fn is_virtual(root: &Path, top_name: &[u8]) -> bool {
     root == Path::new("/") && matches!(top_name, b"proc" | b"sys" | b"dev")
-}
-
-fn collect_disk_file<C: Collector>(
-    full: &Path,
-    path: &[u8],
-    size: u64,
-    mode: u32,
-    collector: &C,
-    facts: &mut LayerFacts<C::Item>,
-) {
-    let Ok(path) = std::str::from_utf8(path) else {
-        return;
-    };
-    let Some(max_size) = collector.wants(path, size, mode) else {
-        return;
-    };
-    if size > max_size {
-        facts
-            .warnings
-            .push(format!("/{path}: {size} bytes, too large to catalog"));
-        return;
-    }
-    let kept = std::fs::File::open(full)
-        .and_then(|mut file| collector.collect_from(path, mode, size, &mut file));
-    match kept {
-        Ok(Some(item)) => facts.collected.push((path.to_string(), item)),
-        Ok(None) => {}
-        Err(e) => facts.warnings.push(format!("{}: {e}", full.display())),
-    }
 }
 
 /// Asks the collector about a directory whose path is valid UTF-8 (others are entered).

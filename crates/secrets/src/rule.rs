@@ -99,8 +99,14 @@ impl Allow {
 const SIZE_LIMIT: usize = 32 << 20;
 
 /// Compiles `pattern` for rule `owner`; the error is one line naming the rule.
+///
+/// Classes are ASCII (`\b`, `\w`, `\s`, `\d` and case folding), as in Go's RE2 that Trivy's
+/// rules are written for. That is also what keeps a search fast: a Unicode word boundary
+/// stops the regex crate's DFA at the first non-ASCII byte and leaves the rest of the window
+/// to a much slower engine. Non-ASCII literals still match their UTF-8 bytes.
 pub fn compile(owner: &str, pattern: &str) -> Result<Regex, Error> {
     RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(SIZE_LIMIT)
         .build()
         .map_err(|e| Error::Rule {
@@ -132,6 +138,17 @@ mod tests {
             .to_string();
         assert!(e.contains("my-rule"), "{e}");
         assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn classes_are_ascii_as_in_re2_and_literals_match_utf8() {
+        let word = compile("r", r"\bkey\b").unwrap();
+        assert!(word.is_match("é key é".as_bytes()));
+        assert!(!word.is_match(b"keys"));
+        let folded = compile("r", "(?i)token").unwrap();
+        assert!(folded.is_match(b"TOKEN"));
+        let literal = compile("r", "clé=(?P<secret>[a-z]+)").unwrap();
+        assert!(literal.is_match("clé=abc".as_bytes()));
     }
 
     #[test]
