@@ -5,6 +5,7 @@ mod dive_ci;
 mod exit;
 mod open;
 mod output;
+mod remote;
 mod render;
 
 use std::io::Write;
@@ -48,6 +49,8 @@ enum Command {
     Vercmp(cmd::vercmp::Args),
     /// Newer base-image tags and moved digests in Dockerfiles, compose files and manifests.
     Outdated(cmd::outdated::Args),
+    /// Serve one vulnerability database to many scanners over HTTP (and Harbor's scanner API).
+    Server(cmd::server::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run(a),
         Command::Vercmp(a) => cmd::vercmp::run(a),
         Command::Outdated(a) => cmd::outdated::run(a),
+        Command::Server(a) => cmd::server::run(a),
     };
     match result {
         Ok(code) => code,

@@ -11,7 +11,7 @@ use plinth_image::{Image, NoFiles, SharedLayers};
 use plinth_sbom::{Collected, Inventory};
 use plinth_scan::policy::{self, Policy};
 use plinth_scan::report::{self, TableOptions};
-use plinth_scan::{Level, Report, ScanError};
+use plinth_scan::{Level, Report, ScanError, TargetReport};
 use plinth_vulndb::{DbError, VulnDb};
 
 use crate::exit::{self, Classify, CmdResult, Failure};
@@ -97,6 +97,13 @@ pub struct Args {
     scanners: Vec<ScannerKind>,
     #[command(flatten)]
     secret: super::secrets::SecretFlags,
+    /// Match through a plinth server: images are walked here, only their inventories are
+    /// sent; no local database is needed.
+    #[arg(long, env = "PLINTH_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// Token for --server (sent as Trivy-Token).
+    #[arg(long, env = "PLINTH_TOKEN", value_name = "TOKEN", requires = "server")]
+    token: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -202,18 +209,46 @@ pub fn run(args: Args) -> CmdResult {
     Ok(ExitCode::from(code))
 }
 
-/// Matches every target's packages against the database, with `policy` applied.
+/// Matches every target's packages against the database (or the server's), with `policy`
+/// applied.
 fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
-    let db_path = args.db.clone().unwrap_or_else(VulnDb::default_path);
-    if !(args.offline || args.skip_db_update) {
-        freshen_db(
-            &db_path,
-            Duration::from_secs(args.db_max_age.saturating_mul(3600)),
-        );
-    }
-    let db = open_db(db_path)?;
-    let snapshot = db.snapshot().code(exit::DATABASE)?;
+    let mut report = match &args.server {
+        Some(url) => {
+            let client = crate::remote::client(url, args.token.clone(), &args.opts)?;
+            scan_targets(args, |inventory, base| {
+                crate::remote::scan(&client, inventory, base)
+            })?
+        }
+        None => {
+            let db_path = args.db.clone().unwrap_or_else(VulnDb::default_path);
+            if !(args.offline || args.skip_db_update) {
+                freshen_db(
+                    &db_path,
+                    Duration::from_secs(args.db_max_age.saturating_mul(3600)),
+                );
+            }
+            let db = open_db(db_path)?;
+            let snapshot = db.snapshot().code(exit::DATABASE)?;
+            let eol_table = EolTable::default();
+            let today = eol::today();
+            scan_targets(args, |inventory, base| {
+                let mut scanned = plinth_scan::match_inventory(inventory, &snapshot, base)
+                    .code(exit::DATABASE)?;
+                let os = scanned.os.clone();
+                scanned.coverage.judge_eol(os.as_ref(), &eol_table, today);
+                Ok(scanned)
+            })?
+        }
+    };
+    policy.apply(&mut report);
+    Ok(report)
+}
 
+/// Each target's inventory, matched by `matcher`.
+fn scan_targets(
+    args: &Args,
+    mut matcher: impl FnMut(&Inventory, Option<usize>) -> Result<TargetReport, Failure>,
+) -> Result<Report, Failure> {
     let mut report = Report {
         targets: Vec::new(),
     };
@@ -233,18 +268,11 @@ fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
         Target::Image(image) => Some(image),
         Target::Sbom(_) => None,
     }));
-    let eol_table = EolTable::default();
-    let today = eol::today();
     for target in targets {
         let (mut inventory, base) = target.inventory(&shared)?;
         args.tree.filter(&mut inventory);
-        let mut scanned =
-            plinth_scan::match_inventory(&inventory, &snapshot, base).code(exit::DATABASE)?;
-        let os = scanned.os.clone();
-        scanned.coverage.judge_eol(os.as_ref(), &eol_table, today);
-        report.targets.push(scanned);
+        report.targets.push(matcher(&inventory, base)?);
     }
-    policy.apply(&mut report);
     Ok(report)
 }
 
