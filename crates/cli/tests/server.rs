@@ -7,10 +7,12 @@
 //!   and the server keeps serving;
 //! - the database replaced 20 times while 8 clients scan: no failure, and every answer is
 //!   wholly one snapshot's;
+//! - an SBOM of a million components: refused by the body limit, unread;
 //! - `kill -9` of the server: the client says so in one line with exit 4; after a restart the
 //!   same answers come back;
 //! - Harbor's Pluggable Scanner API driven as Harbor drives it, against the real Debian
 //!   `docker-registry` holding the fixtures;
+//! - over TLS, a client trusting the server's CA gets the same answers;
 //! - the repository's Dockerfile passes `plinth lint`.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -447,6 +449,32 @@ fn a_killed_server_is_a_one_line_exit_4_and_a_restart_answers_the_same() {
     let before = scan(&args);
     assert!(before.status.success());
 
+    // An SBOM of a million components is over the default body limit: refused unread.
+    let mut million =
+        String::from(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":["#);
+    for i in 0..1_000_000 {
+        let sep = if i == 0 { "" } else { "," };
+        million.push_str(&format!(
+            r#"{sep}{{"type":"library","name":"p{i}","version":"1.0.{i}","purl":"pkg:npm/p{i}@1.0.{i}"}}"#
+        ));
+    }
+    million.push_str("]}");
+    // Its head and first bytes are enough for the answer.
+    let mut request = format!(
+        "POST /v1/scan HTTP/1.1\r\nHost: x\r\nTrivy-Token: {TOKEN}\r\nContent-Length: {}\r\n\r\n",
+        million.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&million.as_bytes()[..64 << 10]);
+    let answer = server.raw(&request, Duration::from_secs(10));
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{} bytes: {answer}",
+        million.len()
+    );
+    assert!(answer.contains(r#""error""#), "{answer}");
+    assert_eq!(server.get("/healthz").0, 200);
+
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
     let out = scan(&args);
@@ -598,6 +626,31 @@ fn harbor_drives_a_scan_through_the_real_registry() {
         local_pairs
     );
 
+    // The same image through plinth's own image endpoint.
+    let reference = format!("{}/fixtures/alpine-3.20@{digest}", registry.addr);
+    let body = serde_json::json!({ "image": reference });
+    let (status, scanned) = server.request(
+        "POST",
+        "/v1/scan/image",
+        Some(TOKEN),
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{scanned}");
+    assert_eq!(scanned["report"]["name"], reference.as_str());
+    assert_eq!(
+        pairs(&scanned["report"]["findings"], "id", "package"),
+        local_pairs
+    );
+    let missing = serde_json::json!({ "image": format!("{}/fixtures/no-such:1", registry.addr) });
+    let (status, json) = server.request(
+        "POST",
+        "/v1/scan/image",
+        Some(TOKEN),
+        missing.to_string().as_bytes(),
+    );
+    assert_eq!(status, 502, "{json}");
+    assert!(json["error"]["message"].is_string(), "{json}");
+
     let (status, _) = server.get("/api/v1/scan/no-such-id/report");
     assert_eq!(status, 404);
     let (status, json) = server.request("POST", "/api/v1/scan", Some(TOKEN), b"{\"registry\": 1}");
@@ -610,6 +663,124 @@ fn harbor_drives_a_scan_through_the_real_registry() {
         bad.to_string().as_bytes(),
     );
     assert_eq!(status, 422, "{json}");
+}
+
+#[test]
+fn tls_serves_the_same_answers_to_a_client_trusting_its_ca() {
+    let Some((data, image)) = data("alpine-3.20.docker.tar") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    if test_ca(dir.path()).is_none() {
+        println!("skipped: openssl could not make a test CA");
+        return;
+    }
+    let db = dir.path().join("vuln.redb");
+    import(&db, &[data.join("osv"), data.join("alpine-secdb")]);
+    let cert = dir.path().join("leaf.pem");
+    let key = dir.path().join("leaf.key");
+    let mut child = plinth()
+        .args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("server stderr").unwrap();
+        if let Some(a) = line.split("listening on ").nth(1) {
+            break a.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let server = Server {
+        child,
+        addr: url.trim_start_matches("https://").to_string(),
+        url: url.clone(),
+    };
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let image = image.to_str().unwrap();
+    let local = scan(&[
+        image,
+        "-f",
+        "json",
+        "--offline",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let ca = dir.path().join("ca.pem");
+    let args = [
+        image,
+        "-f",
+        "json",
+        "--server",
+        &server.url,
+        "--token",
+        TOKEN,
+    ];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let remote = loop {
+        let out = scan(&[&args[..], &["--ca-cert", ca.to_str().unwrap()]].concat());
+        if out.status.success() || Instant::now() > deadline {
+            break out;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    assert_eq!(remote.stdout, local.stdout);
+    // Without the CA the certificate is not trusted: a network failure, not a scan.
+    let untrusted = scan(&args);
+    assert_eq!(untrusted.status.code(), Some(4));
+    // Plain HTTP to a TLS port gets no answer it can read.
+    let plain = server.raw(
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        Duration::from_secs(5),
+    );
+    assert!(!plain.contains("\"ok\""), "{plain}");
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, written into `dir` (ca.pem, leaf.pem,
+/// leaf.key).
+fn test_ca(dir: &Path) -> Option<()> {
+    let openssl = |args: &str| {
+        Command::new("openssl")
+            .args(args.split(' '))
+            .current_dir(dir)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .ok()?;
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+    openssl(&format!(
+        "req -x509 {ec} -keyout ca.key -out ca.pem -days 2 -subj /CN=plinth-test-CA"
+    ))?;
+    openssl(&format!(
+        "req {ec} -keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1"
+    ))?;
+    openssl(
+        "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile ext.cnf",
+    )?;
+    Some(())
 }
 
 #[test]

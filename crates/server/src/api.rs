@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,12 +32,17 @@ pub fn router(state: Arc<Shared>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/v1/scan", post(scan_inventory))
-        .route("/v1/scan/image", post(scan_image))
+        .merge(
+            Router::new()
+                .route("/v1/scan", post(scan_inventory))
+                .route("/v1/scan/image", post(scan_image))
+                .route_layer(from_fn_with_state(state.clone(), one_of_few)),
+        )
         .route("/admin/reload", post(reload))
         .merge(crate::harbor::routes())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
+        .layer(from_fn_with_state(state.clone(), refuse_declared_oversize))
         .layer(from_fn_with_state(
             state.clone(),
             crate::auth::require_token,
@@ -86,6 +91,41 @@ async fn observe(State(state): AppState, request: Request, next: Next) -> Respon
         .metrics
         .observe(route, response.status().as_u16(), start.elapsed());
     response
+}
+
+/// A body whose `Content-Length` is over the limit is refused before a byte of it is read
+/// (the body limit also stops bodies that do not declare their length, as they pass it).
+async fn refuse_declared_oversize(
+    State(state): AppState,
+    request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > state.config.max_body as u64 => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body of {n} bytes is over the limit of {} bytes (--max-body)",
+                state.config.max_body
+            ),
+        )
+        .into_response(),
+        _ => next.run(request).await,
+    }
+}
+
+/// Lets only `max_scans` scans read their bodies and run at once; the others wait their turn
+/// holding nothing but their request head, so memory is bounded by `max_scans` bodies however
+/// many clients connect.
+async fn one_of_few(State(state): AppState, request: Request, next: Next) -> Response {
+    match state.scan_slots.acquire().await {
+        Ok(_slot) => next.run(request).await,
+        Err(_) => ApiError::internal("the server is shutting down").into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

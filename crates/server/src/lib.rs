@@ -54,6 +54,8 @@ pub struct Config {
     pub db_poll: Duration,
     /// Connections served at once; more wait in the kernel's accept queue.
     pub max_connections: usize,
+    /// Scans (body read, match) running at once; more wait for a slot.
+    pub max_scans: usize,
 }
 
 impl Config {
@@ -69,6 +71,7 @@ impl Config {
             request_timeout: Duration::from_secs(300),
             db_poll: Duration::from_secs(10),
             max_connections: 1024,
+            max_scans: std::thread::available_parallelism().map_or(4, |n| 2 * n.get()),
         }
     }
 }
@@ -112,6 +115,8 @@ pub(crate) struct State {
     pub metrics: metrics::Metrics,
     pub images: Box<dyn Images>,
     pub jobs: harbor::Jobs,
+    /// One permit per scan that may run (see `Config::max_scans`).
+    pub scan_slots: tokio::sync::Semaphore,
     /// End-of-life dates of OS releases, read once.
     pub eol: plinth_catalog::eol::EolTable,
 }

@@ -55,6 +55,7 @@ async fn run(config: Config, images: Box<dyn Images>, tls: Option<TlsAcceptor>) 
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let header_timeout = config.header_timeout;
     let state = Arc::new(State {
+        scan_slots: Semaphore::new(config.max_scans),
         config,
         db,
         metrics: Default::default(),

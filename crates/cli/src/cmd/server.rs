@@ -48,6 +48,9 @@ pub struct Args {
     /// Connections served at once.
     #[arg(long, default_value_t = 1024, value_name = "N")]
     max_connections: usize,
+    /// Scans running at once (each holds its body); default: twice the CPUs.
+    #[arg(long, value_name = "N")]
+    max_scans: Option<usize>,
     #[command(flatten)]
     opts: ImageOpts,
 }
@@ -60,9 +63,9 @@ pub fn run(args: Args) -> CmdResult {
             args.db_poll
         )));
     }
-    if args.max_body == 0 || args.max_connections == 0 {
+    if args.max_body == 0 || args.max_connections == 0 || args.max_scans == Some(0) {
         return Err(usage(
-            "--max-body and --max-connections must be at least 1".into(),
+            "--max-body, --max-connections and --max-scans must be at least 1".into(),
         ));
     }
     let mut config = Config::new(args.listen, args.db.unwrap_or_else(VulnDb::default_path));
@@ -73,6 +76,7 @@ pub fn run(args: Args) -> CmdResult {
     config.request_timeout = Duration::from_secs(args.request_timeout);
     config.db_poll = Duration::from_secs_f64(args.db_poll);
     config.max_connections = args.max_connections;
+    config.max_scans = args.max_scans.unwrap_or(config.max_scans);
     let mut registry = args.opts.registry()?;
     registry.progress = false;
     let images = CliImages {
