@@ -8,7 +8,8 @@
 #
 # Usage: bench/server.sh [SECONDS]   (default 20; needs wrk and hyperfine from Debian, the
 #   fixtures from make-images.sh and ../shared/fixtures/vulndata)
-# Honours CARGO_TARGET_DIR and PLINTH_FIXTURES.
+# Honours CARGO_TARGET_DIR, PLINTH_FIXTURES and PLINTH (a plinth binary to use instead of
+# building one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="${1:-20}"
@@ -22,8 +23,10 @@ for t in wrk hyperfine; do
   command -v $t >/dev/null || { echo "server.sh: $t not found (apt-get install $t)" >&2; exit 1; }
 done
 
-cargo build --release -q -p plinth-cli
-PLINTH="$(pwd)/${CARGO_TARGET_DIR:-target}/release/plinth"
+if [ -z "${PLINTH:-}" ]; then
+  cargo build --release -q -p plinth-cli
+  PLINTH="$(pwd)/${CARGO_TARGET_DIR:-target}/release/plinth"
+fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/plinth-server-bench.XXXXXX")"
 PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"' EXIT

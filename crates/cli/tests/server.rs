@@ -12,6 +12,7 @@
 //!   same answers come back;
 //! - Harbor's Pluggable Scanner API driven as Harbor drives it, against the real Debian
 //!   `docker-registry` holding the fixtures;
+//! - a registry that stalls: a bounded 502 for that request only;
 //! - over TLS, a client trusting the server's CA gets the same answers;
 //! - the repository's Dockerfile passes `plinth lint`.
 
@@ -781,6 +782,41 @@ fn test_ca(dir: &Path) -> Option<()> {
         "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile ext.cnf",
     )?;
     Some(())
+}
+
+#[test]
+fn a_stalling_registry_is_a_bounded_502_and_the_server_keeps_serving() {
+    let Some((data, _)) = data("alpine-3.20.docker.tar") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vuln.redb");
+    import(&db, &[data.join("osv")]);
+    let server = Server::start(&db, "127.0.0.1:0", &["--timeout", "1"]);
+    // A "registry" that accepts connections and never says a word.
+    let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = stall.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in stall.incoming() {
+            held.push(conn);
+        }
+    });
+    let body = serde_json::json!({ "image": format!("{addr}/stalls/forever:1") });
+    let started = Instant::now();
+    let (status, json) = server.request(
+        "POST",
+        "/v1/scan/image",
+        Some(TOKEN),
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(status, 502, "{json}");
+    assert!(json["error"]["message"].is_string(), "{json}");
+    println!(
+        "stalled registry answered in {:?}: {json}",
+        started.elapsed()
+    );
+    assert_eq!(server.get("/healthz").0, 200);
 }
 
 #[test]
