@@ -6,6 +6,7 @@ mod exit;
 mod gate;
 mod open;
 mod output;
+mod remote;
 mod render;
 
 use std::io::Write;
@@ -49,6 +50,8 @@ enum Command {
     Vercmp(cmd::vercmp::Args),
     /// Newer base-image tags and moved digests in Dockerfiles, compose files and manifests.
     Outdated(cmd::outdated::Args),
+    /// Serve one vulnerability database to many scanners over HTTP (and Harbor's scanner API).
+    Server(cmd::server::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run(a),
         Command::Vercmp(a) => cmd::vercmp::run(a),
         Command::Outdated(a) => cmd::outdated::run(a),
+        Command::Server(a) => cmd::server::run(a),
     };
     match result {
         Ok(code) => code,

@@ -143,9 +143,7 @@ pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
     let platform = opts.platform()?;
     let parsed = Reference::parse(reference).map_err(classify)?;
     match &parsed.location {
-        Location::Registry(r) => {
-            plinth_registry::open(r, platform.as_ref(), &opts.registry()?).map_err(classify_remote)
-        }
+        Location::Registry(r) => open_registry(r, platform.as_ref(), &opts.registry()?),
         _ => {
             let image = parsed.open_local(platform.as_ref()).map_err(classify)?;
             if let Some(note) = image.note() {
@@ -154,6 +152,16 @@ pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
             Ok(image)
         }
     }
+}
+
+/// Opens a registry image with settings given whole (`plinth server` passes each request's
+/// credentials): the one path every registry image takes.
+pub fn open_registry(
+    reference: &str,
+    platform: Option<&Platform>,
+    opts: &plinth_registry::Options,
+) -> Result<Image, Failure> {
+    plinth_registry::open(reference, platform, opts).map_err(classify_remote)
 }
 
 /// Maps a library error to its exit code. A blob stream that failed on the network (after

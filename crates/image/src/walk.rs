@@ -468,7 +468,7 @@ pub fn walk_dir<C: Collector>(
             .collect();
         let listed = list_dir(root, &what, skips, collector, &tx);
         drop(tx);
-        let mut read: Vec<(usize, Result<Option<C::Item>, String>)> = Vec::new();
+        let mut read: Vec<FileRead<C::Item>> = Vec::new();
         for reader in readers {
             match reader.join() {
                 Ok(mut part) => read.append(&mut part),
@@ -493,6 +493,10 @@ pub fn walk_dir<C: Collector>(
     })
 }
 
+/// What a worker made of one file: its place in the listing, and what the collector kept
+/// of it or why it could not be read.
+type FileRead<T> = (usize, std::result::Result<Option<T>, String>);
+
 /// A file of a `dir:` tree to hand to the collector, and its place in the listing.
 struct DiskFile {
     order: usize,
@@ -512,7 +516,7 @@ struct Listed<T> {
 fn read_files<C: Collector>(
     rx: &std::sync::Mutex<mpsc::Receiver<DiskFile>>,
     collector: &C,
-) -> Vec<(usize, std::result::Result<Option<C::Item>, String>)> {
+) -> Vec<FileRead<C::Item>> {
     let mut out = Vec::new();
     loop {
         let next = rx.lock().expect("no panics while holding").recv();

@@ -43,7 +43,7 @@ pub use finding::{
 };
 pub use matcher::{Advisories, match_inventory};
 pub use sbom_input::{
-    SbomFormat, detect as detect_sbom, is_json_file, package_from_purl, read_sbom,
+    SbomFormat, detect as detect_sbom, is_json_file, package_from_purl, read_sbom, sbom_from_slice,
 };
 pub use severity::choose_severity;
 

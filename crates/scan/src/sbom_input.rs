@@ -88,8 +88,15 @@ pub fn read_sbom(path: &Path) -> Result<Inventory> {
             message: format!("larger than {} MiB", MAX_SBOM >> 20),
         });
     }
+    let source = format!("sbom:{}", path.display());
+    sbom_from_slice(&bytes, path, &source)
+}
+
+/// Reads an SBOM already in memory (a request body): `path` names it in errors, `source`
+/// becomes the inventory's name (a plinth inventory keeps its own name after it).
+pub fn sbom_from_slice(bytes: &[u8], path: &Path, source: &str) -> Result<Inventory> {
     // A file that starts like JSON but does not parse is a corrupt (often truncated) SBOM.
-    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| ScanError::BadSbom {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| ScanError::BadSbom {
         path: path.into(),
         format: "JSON",
         message: e.to_string(),
@@ -103,7 +110,6 @@ pub fn read_sbom(path: &Path) -> Result<Inventory> {
         format: format.name(),
         message,
     };
-    let source = format!("sbom:{}", path.display());
     let mut inv = match format {
         SbomFormat::Plinth => {
             let mut inv: Inventory = serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?;
@@ -114,7 +120,7 @@ pub fn read_sbom(path: &Path) -> Result<Inventory> {
         SbomFormat::Spdx => from_spdx(&doc).map_err(bad)?,
         SbomFormat::Syft => from_syft(&doc).map_err(bad)?,
     };
-    inv.source = source;
+    inv.source = source.to_string();
     Ok(inv)
 }
 

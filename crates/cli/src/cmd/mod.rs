@@ -10,4 +10,5 @@ pub mod pull;
 pub mod sbom;
 pub mod scan;
 pub mod secrets;
+pub mod server;
 pub mod vercmp;

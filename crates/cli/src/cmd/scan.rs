@@ -11,8 +11,9 @@ use plinth_image::{Collector, Image, NoFiles, SharedLayers};
 use plinth_sbom::{Collected, Inventory};
 use plinth_scan::policy::{self, Policy};
 use plinth_scan::report::{self, TableOptions};
-use plinth_scan::{Report, ScanError, TargetReport};
+use plinth_scan::{BaseRef, Report, ScanError, TargetReport};
 use plinth_secrets::Report as SecretReport;
+use plinth_server::Client;
 use plinth_vulndb::{DbError, Snapshot, VulnDb};
 
 use super::secrets::Searcher;
@@ -85,6 +86,13 @@ pub struct Args {
     scanners: Vec<ScannerKind>,
     #[command(flatten)]
     secret: super::secrets::SecretFlags,
+    /// Match through a plinth server: images are walked here, only their inventories are
+    /// sent; no local database is needed.
+    #[arg(long, env = "PLINTH_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// Token for --server (sent as Trivy-Token).
+    #[arg(long, env = "PLINTH_TOKEN", value_name = "TOKEN", requires = "server")]
+    token: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -188,10 +196,11 @@ pub fn run(args: Args) -> CmdResult {
     Ok(ExitCode::from(code))
 }
 
-/// Matches every target's packages against the database, with `policy` applied.
+/// Matches every target's packages against the database (or the server's), with `policy`
+/// applied.
 fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
-    let db = open_db(args)?;
-    let snapshot = db.snapshot().code(exit::DATABASE)?;
+    let mut db = None;
+    let matcher = Matcher::open(args, &mut db)?;
     let targets = args
         .targets
         .iter()
@@ -213,9 +222,7 @@ fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
     };
     for target in targets {
         let (inventory, base) = target.inventory(&NoFiles, &shared)?;
-        report
-            .targets
-            .push(match_target(args, inventory, base, &snapshot)?);
+        report.targets.push(matcher.target(args, inventory, base)?);
     }
     policy.apply(&mut report);
     Ok(report)
@@ -225,8 +232,8 @@ fn vuln_report(args: &Args, policy: &Policy) -> Result<Report, Failure> {
 /// layers' files in the walk that catalogues them. A `dir:` tree is walked twice, since its
 /// inventory leaves out what `.gitignore` ignores and a secret scan must not.
 fn both_reports(args: &Args, policy: &Policy) -> Result<(Report, SecretReport), Failure> {
-    let db = open_db(args)?;
-    let snapshot = db.snapshot().code(exit::DATABASE)?;
+    let mut db = None;
+    let matcher = Matcher::open(args, &mut db)?;
     let searcher = Searcher::new(&args.secret, &args.tree.skips)?;
     let mut report = Report {
         targets: Vec::new(),
@@ -260,32 +267,54 @@ fn both_reports(args: &Args, policy: &Policy) -> Result<(Report, SecretReport), 
                 sbom.inventory(&NoFiles, &SharedLayers::default())?
             }
         };
-        report
-            .targets
-            .push(match_target(args, inventory, base, &snapshot)?);
+        report.targets.push(matcher.target(args, inventory, base)?);
     }
     policy.apply(&mut report);
     super::secrets::apply(policy, &mut secrets);
     Ok((report, secrets))
 }
 
-/// One target's findings, with its coverage judged against end-of-life dates.
-fn match_target(
-    args: &Args,
-    mut inventory: Inventory,
-    base: Option<plinth_scan::BaseRef>,
-    snapshot: &Snapshot<'_>,
-) -> Result<TargetReport, Failure> {
-    args.tree.filter(&mut inventory);
-    let layers = base.as_ref().and_then(|b| b.layers);
-    let mut scanned =
-        plinth_scan::match_inventory(&inventory, snapshot, layers).code(exit::DATABASE)?;
-    scanned.base = base;
-    let os = scanned.os.clone();
-    scanned
-        .coverage
-        .judge_eol(os.as_ref(), &EolTable::default(), eol::today());
-    Ok(scanned)
+/// Where findings come from: the local database, or a plinth server (`--server`).
+enum Matcher<'a> {
+    Local(Snapshot<'a>),
+    Remote(Client),
+}
+
+impl<'a> Matcher<'a> {
+    /// The server `--server` names, else the database (opened into `db`).
+    fn open(args: &Args, db: &'a mut Option<VulnDb>) -> Result<Matcher<'a>, Failure> {
+        if let Some(url) = &args.server {
+            let client = crate::remote::client(url, args.token.clone(), &args.opts)?;
+            return Ok(Matcher::Remote(client));
+        }
+        let db = db.insert(open_db(args)?);
+        Ok(Matcher::Local(db.snapshot().code(exit::DATABASE)?))
+    }
+
+    /// One target's findings, its coverage judged against end-of-life dates.
+    fn target(
+        &self,
+        args: &Args,
+        mut inventory: Inventory,
+        base: Option<BaseRef>,
+    ) -> Result<TargetReport, Failure> {
+        args.tree.filter(&mut inventory);
+        let layers = base.as_ref().and_then(|b| b.layers);
+        let mut scanned = match self {
+            Matcher::Remote(client) => crate::remote::scan(client, &inventory, layers)?,
+            Matcher::Local(snapshot) => {
+                let mut scanned = plinth_scan::match_inventory(&inventory, snapshot, layers)
+                    .code(exit::DATABASE)?;
+                let os = scanned.os.clone();
+                scanned
+                    .coverage
+                    .judge_eol(os.as_ref(), &EolTable::default(), eol::today());
+                scanned
+            }
+        };
+        scanned.base = base;
+        Ok(scanned)
+    }
 }
 
 /// The exit code the gates give: missing data first, then the findings' severities.
@@ -394,7 +423,7 @@ impl Target {
         self,
         extra: &E,
         shared: &SharedLayers<Collected<E::Item>>,
-    ) -> Result<(Inventory, Option<plinth_scan::BaseRef>), Failure> {
+    ) -> Result<(Inventory, Option<BaseRef>), Failure> {
         match self {
             Target::Sbom(inventory) => Ok((inventory, None)),
             Target::Image(image) => {
