@@ -5,22 +5,23 @@ use memchr::memmem;
 use object::elf::{FileHeader32, FileHeader64, PT_INTERP};
 use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader};
 use object::{Endianness, elf};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The language toolchain an executable was built with, when its bytes say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Toolchain {
     Go,
     Rust,
 }
 
-/// One ELF file's linking facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One ELF file's linking facts (read back from the layer cache too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElfInfo {
     /// `executable`, `shared-object` (PIE executables are shared objects with an interpreter),
     /// `relocatable`, `core` or `other`.
-    pub elf_type: &'static str,
+    #[serde(deserialize_with = "elf_type_named")]
+    pub elf_type: Name,
     /// `PT_INTERP`: the dynamic loader the kernel starts first. None for static executables.
     pub interpreter: Option<String>,
     /// `DT_NEEDED` libraries, in order.
@@ -34,7 +35,42 @@ pub struct ElfInfo {
     /// Go's version from `.go.buildinfo` (`go1.22.5`), when it is stored inline.
     pub go_version: Option<String>,
     /// The libc the file was linked against, from its interpreter and needed libraries.
-    pub libc: Option<&'static str>,
+    #[serde(deserialize_with = "libc_named")]
+    pub libc: Option<Name>,
+}
+
+/// One of this module's fixed names. serde's derive would borrow a field spelled
+/// `&'static str` from its input (which only `'static` input could satisfy); behind an
+/// alias it is read as a string and matched against the names this module gives.
+type Name = &'static str;
+
+const ELF_TYPES: [&str; 5] = [
+    "executable",
+    "shared-object",
+    "relocatable",
+    "core",
+    "other",
+];
+
+const LIBCS: [&str; 2] = ["glibc", "musl"];
+
+/// The one of `names` that `name` is: names read back are the ones this module gives.
+fn named<E: serde::de::Error>(name: &str, names: &[&'static str]) -> Result<&'static str, E> {
+    names
+        .iter()
+        .find(|&&n| n == name)
+        .copied()
+        .ok_or_else(|| E::custom(format!("unknown name {name:?}")))
+}
+
+fn elf_type_named<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    named(&String::deserialize(d)?, &ELF_TYPES)
+}
+
+fn libc_named<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|n| named(&n, &LIBCS))
+        .transpose()
 }
 
 /// Reads the ELF facts of `data`; `Err` with a short reason when it is not a readable ELF.
@@ -56,11 +92,11 @@ fn read<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfInfo, Stri
         .endian()
         .map_err(|e| format!("bad ELF header: {e}"))?;
     let elf_type = match header.e_type(endian) {
-        elf::ET_EXEC => "executable",
-        elf::ET_DYN => "shared-object",
-        elf::ET_REL => "relocatable",
-        elf::ET_CORE => "core",
-        _ => "other",
+        elf::ET_EXEC => ELF_TYPES[0],
+        elf::ET_DYN => ELF_TYPES[1],
+        elf::ET_REL => ELF_TYPES[2],
+        elf::ET_CORE => ELF_TYPES[3],
+        _ => ELF_TYPES[4],
     };
     let mut interpreter = None;
     if let Ok(phdrs) = header.program_headers(endian, data) {
@@ -139,10 +175,10 @@ fn libc_of(interpreter: Option<&str>, needed: &[String]) -> Option<&'static str>
     for n in names {
         let base = n.rsplit('/').next().unwrap_or(n);
         if base.starts_with("ld-musl-") || base.starts_with("libc.musl-") {
-            return Some("musl");
+            return Some(LIBCS[1]);
         }
         if base == "libc.so.6" || base.starts_with("ld-linux") || base == "ld64.so.2" {
-            found = Some("glibc");
+            found = Some(LIBCS[0]);
         }
     }
     found

@@ -29,7 +29,7 @@ const MAX_BINARY: u64 = 256 << 20;
 const MAX_TEXT: u64 = 1 << 20;
 
 /// What the walk keeps of one file.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Kept {
     Elf(Result<ElfInfo, String>),
     /// A script's `#!` line (without `#!`).
@@ -96,7 +96,30 @@ impl Collector for Gather {
     fn collect(&self, path: &str, _mode: u32, data: &[u8]) -> Option<Vec<Kept>> {
         Some(vec![fact_of(path, data)])
     }
+
+    /// The candidates decide which files are kept, so they are part of the identity (sorted:
+    /// the same set is the same collector).
+    fn cache_identity(&self) -> Option<String> {
+        let mut candidates: Vec<&str> = self.candidates.iter().map(String::as_str).collect();
+        candidates.sort_unstable();
+        let named = plinth_image::Digest::of(candidates.join("\0").as_bytes());
+        Some(format!(
+            "facts/{FACTS_VERSION}/{}/{named}",
+            env!("CARGO_PKG_VERSION")
+        ))
+    }
+
+    fn encode_item(&self, item: &Vec<Kept>) -> Option<Vec<u8>> {
+        serde_json::to_vec(item).ok()
+    }
+
+    fn decode_item(&self, bytes: &[u8]) -> Option<Vec<Kept>> {
+        serde_json::from_slice(bytes).ok()
+    }
 }
+
+/// Changes whenever what [`Gather`] keeps of a file does (cached walks are then redone).
+const FACTS_VERSION: u32 = 1;
 
 fn fact_of(path: &str, data: &[u8]) -> Kept {
     let base = path.rsplit('/').next().unwrap_or(path);

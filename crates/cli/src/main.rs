@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "plinth", version, about, propagate_version = true)]
 struct Cli {
+    #[command(flatten)]
+    cache: cmd::cache::CacheOpts,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,11 +54,13 @@ enum Command {
     Outdated(cmd::outdated::Args),
     /// Serve one vulnerability database to many scanners over HTTP (and Harbor's scanner API).
     Server(cmd::server::Args),
+    /// The per-layer cache: where it is and what it holds; prune or clean it.
+    Cache(cmd::cache::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = open::use_cache(&cli.cache).and_then(|()| match cli.command {
         Command::Layers(a) => cmd::layers::run(a),
         Command::Files(a) => cmd::files::run(a),
         Command::Pull(a) => cmd::pull::run(a),
@@ -69,9 +73,10 @@ fn main() -> ExitCode {
         Command::Compare(a) => cmd::compare::run(a),
         Command::Diff(a) => cmd::diff::run(a),
         Command::Vercmp(a) => cmd::vercmp::run(a),
-        Command::Outdated(a) => cmd::outdated::run(a),
+        Command::Outdated(a) => cmd::outdated::run(a, &cli.cache),
         Command::Server(a) => cmd::server::run(a),
-    };
+        Command::Cache(a) => cmd::cache::run(a, &cli.cache),
+    });
     match result {
         Ok(code) => code,
         Err(failure) if output::is_broken_pipe(&failure.error) => ExitCode::SUCCESS,

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use plinth_image::reference::{Location, Reference};
@@ -138,8 +138,26 @@ fn password_from_stdin() -> Result<String, Failure> {
         .map_err(|e| Failure::new(exit::USAGE, anyhow::anyhow!(e)))
 }
 
-/// Opens IMAGE, classifying failures by exit code.
+/// The layer cache every image of this run walks through, from the global flags.
+static CACHE: OnceLock<Option<Arc<plinth_cache::Cache>>> = OnceLock::new();
+
+/// Opens the cache the global flags name, for every image [`open`] opens afterwards.
+pub fn use_cache(opts: &crate::cmd::cache::CacheOpts) -> Result<(), Failure> {
+    let cache = opts.open()?;
+    let _ = CACHE.set(cache);
+    Ok(())
+}
+
+/// Opens IMAGE, classifying failures by exit code; its layer walks go through the cache.
 pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
+    let image = open_uncached(reference, opts)?;
+    Ok(match CACHE.get() {
+        Some(Some(cache)) => image.with_cache(cache.clone()),
+        _ => image,
+    })
+}
+
+fn open_uncached(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
     let platform = opts.platform()?;
     let parsed = Reference::parse(reference).map_err(classify)?;
     match &parsed.location {

@@ -152,6 +152,82 @@ impl FileList {
     }
 }
 
+impl Kind {
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> Option<Kind> {
+        const ALL: [Kind; 7] = [
+            Kind::File,
+            Kind::Dir,
+            Kind::Symlink,
+            Kind::Hardlink,
+            Kind::Special,
+            Kind::Whiteout,
+            Kind::Opaque,
+        ];
+        ALL.get(code as usize).copied()
+    }
+}
+
+/// Bytes per entry record in [`FileList::encode`].
+const RECORD: usize = 29;
+
+impl FileList {
+    /// Appends the finished list to `out`: the name arena, then one fixed-size record per
+    /// entry, so reading it back is two copies and a bounds check per entry.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.arena.len() as u64).to_le_bytes());
+        out.extend_from_slice(&self.arena);
+        out.extend_from_slice(&(self.entries.len() as u64).to_le_bytes());
+        out.reserve(self.entries.len() * RECORD);
+        for e in &self.entries {
+            for n in [e.name.0, e.name.1, e.link.0, e.link.1] {
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            out.extend_from_slice(&e.size.to_le_bytes());
+            out.extend_from_slice(&e.mode.to_le_bytes());
+            out.push(e.kind.code());
+        }
+    }
+
+    /// Reads back what [`encode`](Self::encode) wrote, from the front of `bytes`, and returns
+    /// the rest. `None` for anything it could not have written: a name outside the arena, an
+    /// unknown kind, a short buffer.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<(FileList, &[u8])> {
+        let (arena_len, rest) = take_u64(bytes)?;
+        let arena_len = usize::try_from(arena_len)
+            .ok()
+            .filter(|&n| n <= MAX_ARENA)?;
+        let arena = rest.get(..arena_len)?.to_vec();
+        let (count, rest) = take_u64(&rest[arena_len..])?;
+        let count = usize::try_from(count).ok()?;
+        let records = rest.get(..count.checked_mul(RECORD)?)?;
+        let mut entries = Vec::with_capacity(count);
+        for r in records.chunks_exact(RECORD) {
+            let u32_at = |i: usize| u32::from_le_bytes(r[i..i + 4].try_into().expect("4 bytes"));
+            let span = |start: u32, len: u32| {
+                let end = start.checked_add(len)?;
+                (end as usize <= arena.len()).then_some((start, len))
+            };
+            entries.push(Entry {
+                name: span(u32_at(0), u32_at(4))?,
+                link: span(u32_at(8), u32_at(12))?,
+                size: u64::from_le_bytes(r[16..24].try_into().expect("8 bytes")),
+                mode: u32_at(24),
+                kind: Kind::from_code(r[28])?,
+            });
+        }
+        Some((FileList { arena, entries }, &rest[records.len()..]))
+    }
+}
+
+fn take_u64(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let (head, rest) = bytes.split_first_chunk::<8>()?;
+    Some((u64::from_le_bytes(*head), rest))
+}
+
 /// Orders paths so that every directory's subtree directly follows it: bytes compared as if
 /// `/` sorted before every other byte. (`a`, `a/b`, `a-b` — not `a`, `a-b`, `a/b`.)
 pub fn compare_paths(a: &[u8], b: &[u8]) -> Ordering {
@@ -220,6 +296,34 @@ mod tests {
         let mut v: Vec<&[u8]> = vec![b"a-b", b"a/b", b"a", b"a/b/c", b"a.c", b"b"];
         v.sort_by(|x, y| compare_paths(x, y));
         assert_eq!(v, vec![&b"a"[..], b"a/b", b"a/b/c", b"a-b", b"a.c", b"b"]);
+    }
+
+    #[test]
+    fn encoding_round_trips_and_refuses_damage() {
+        let mut l = FileList::default();
+        l.push(b"etc/passwd", b"", 1234, 0o644, Kind::File);
+        l.push(b"bin/sh", b"dash", 0, 0o777, Kind::Symlink);
+        l.push(b"opt", b"", 0, 0, Kind::Opaque);
+        l.finish();
+        let mut bytes = Vec::new();
+        l.encode(&mut bytes);
+        bytes.extend_from_slice(b"tail");
+        let (back, rest) = FileList::decode(&bytes).unwrap();
+        assert_eq!(rest, b"tail");
+        assert_eq!(back.arena, l.arena);
+        assert_eq!(back.len(), 3);
+        let sh = back.get(back.find(b"bin/sh").unwrap());
+        assert_eq!(
+            (back.link(sh), sh.mode, sh.kind),
+            (&b"dash"[..], 0o777, Kind::Symlink)
+        );
+        // Every truncation, and a name pointing past the arena, read as nothing.
+        for n in 0..bytes.len() - 4 {
+            assert!(FileList::decode(&bytes[..n]).is_none(), "truncated at {n}");
+        }
+        let arena_len = l.arena.len();
+        bytes[8 + arena_len + 8] = 0xff;
+        assert!(FileList::decode(&bytes).is_none());
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! from; every source yields the same manifest, config and layer streams.
 
 mod base;
+pub mod cache;
 mod digest;
 mod error;
 pub mod files;
@@ -33,8 +34,9 @@ mod tarball;
 mod walk;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+pub use cache::LayerCache;
 pub use digest::{Digest, Verify};
 pub use error::{Error, Result};
 pub use select::Selector;
@@ -52,6 +54,8 @@ pub struct Image {
     config: Config,
     /// Digest of the manifest, when the image has one (archives synthesize theirs).
     manifest_digest: Option<Digest>,
+    /// Where walks of verified layers are kept across runs, if anywhere.
+    cache: Option<Arc<dyn LayerCache>>,
 }
 
 enum Body {
@@ -142,6 +146,7 @@ impl Image {
             },
             config,
             manifest_digest: digest,
+            cache: None,
         })
     }
 
@@ -160,6 +165,7 @@ impl Image {
             body: Body::Rootfs(path, Box::default()),
             config,
             manifest_digest: None,
+            cache: None,
         })
     }
 
@@ -175,6 +181,7 @@ impl Image {
                 ..Config::default()
             },
             manifest_digest: None,
+            cache: None,
         })
     }
 
@@ -223,6 +230,15 @@ impl Image {
         if let Body::Rootfs(_, s) = &mut self.body {
             **s = skips;
         }
+        self
+    }
+
+    /// The same image, its layer walks kept in and taken from `cache` (see [`cache`]): a
+    /// layer whose blob was verified before and whose facts the cache holds is not read.
+    /// Directories and root filesystem tarballs have no digests to key them by and are
+    /// always read.
+    pub fn with_cache(mut self, cache: Arc<dyn LayerCache>) -> Image {
+        self.cache = Some(cache);
         self
     }
 
@@ -331,13 +347,28 @@ impl Image {
             }
             Body::Blobs { source, manifest } => (source, manifest),
         };
-        let digests: Vec<Digest> = indices
+        let keys: Vec<Option<LayerKeys>> = indices
             .iter()
-            .map(|&i| manifest.layers[i].digest.clone())
+            .map(|&i| self.layer_keys(source.as_ref(), i, collector))
             .collect();
-        let slots: Vec<Mutex<Option<LayerFacts<C::Item>>>> =
-            indices.iter().map(|_| Mutex::new(None)).collect();
-        source.for_each_blob(&digests, &|k, blob| {
+        let mut slots: Vec<Mutex<Option<LayerFacts<C::Item>>>> = keys
+            .iter()
+            .map(|k| Mutex::new(k.as_ref().and_then(|k| self.cached(k, collector))))
+            .collect();
+        let unread: Vec<usize> = (0..indices.len())
+            .filter(|&k| {
+                slots[k]
+                    .get_mut()
+                    .expect("no panics while holding")
+                    .is_none()
+            })
+            .collect();
+        let digests: Vec<Digest> = unread
+            .iter()
+            .map(|&k| manifest.layers[indices[k]].digest.clone())
+            .collect();
+        source.for_each_blob(&digests, &|n, blob| {
+            let k = unread[n];
             let i = indices[k];
             let desc = &manifest.layers[i];
             let what = format!("{}: layer {i} ({})", self.name, desc.digest);
@@ -347,20 +378,73 @@ impl Image {
                 size: Some(desc.size),
             };
             let facts = walk::walk_blob(&what, blob, &expect, collector)?;
+            cache::debug(&format!("{what}: read and verified"));
+            if let Some(keys) = &keys[k] {
+                self.remember(keys, &facts, collector);
+            }
             *slots[k].lock().expect("no panics while holding") = Some(facts);
             Ok(())
         })?;
         slots
             .into_iter()
-            .zip(indices.iter().zip(digests))
-            .map(|(slot, (&i, digest))| {
+            .zip(indices)
+            .map(|(slot, &i)| {
                 let facts = slot.into_inner().expect("no panics while holding");
                 let facts = facts.ok_or_else(|| Error::MissingBlob {
                     what: self.name.clone(),
-                    digest: digest.to_string(),
+                    digest: manifest.layers[i].digest.to_string(),
                 })?;
                 Ok((i, facts))
             })
             .collect()
     }
+
+    /// The cache keys of layer `i`, when a cache, the collector and the source all allow it.
+    /// The fingerprint is taken before any byte is read, so a file that changes during the
+    /// walk is never vouched for by its new identity.
+    fn layer_keys<C: Collector>(
+        &self,
+        source: &dyn Source,
+        i: usize,
+        collector: &C,
+    ) -> Option<LayerKeys> {
+        self.cache.as_ref()?;
+        let identity = collector.cache_identity()?;
+        let digest = &self.manifest()?.layers[i].digest;
+        let diff_id = self.config.rootfs.diff_ids.get(i)?;
+        let fingerprint = source.fingerprint(digest)?;
+        Some(LayerKeys {
+            index: i,
+            facts: cache::facts_key(&identity, diff_id),
+            verified: cache::verified_key(&fingerprint, digest, diff_id),
+        })
+    }
+
+    /// The layer's facts from the cache, if its blob was verified here before.
+    fn cached<C: Collector>(&self, keys: &LayerKeys, collector: &C) -> Option<LayerFacts<C::Item>> {
+        let store = self.cache.as_ref()?;
+        store.get(&keys.verified)?;
+        let facts = cache::decode(&store.get(&keys.facts)?, collector)?;
+        cache::debug(&format!(
+            "{}: layer {} from the cache",
+            self.name, keys.index
+        ));
+        Some(facts)
+    }
+
+    /// Keeps a layer just walked (and so verified in full) for later runs.
+    fn remember<C: Collector>(&self, keys: &LayerKeys, facts: &LayerFacts<C::Item>, collector: &C) {
+        let Some(store) = &self.cache else { return };
+        if let Some(bytes) = cache::encode(facts, collector) {
+            store.put(&keys.facts, &bytes);
+            store.put(&keys.verified, b"");
+        }
+    }
+}
+
+/// Where one layer's walk and its verification are kept in the cache.
+struct LayerKeys {
+    index: usize,
+    facts: String,
+    verified: String,
 }

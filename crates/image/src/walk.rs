@@ -41,6 +41,22 @@ pub trait Collector: Sync {
     fn enters(&self, _path: &str) -> bool {
         true
     }
+    /// Names what this collector keeps, for the layer cache: two collectors with the same
+    /// identity must keep the same items from the same bytes, so it carries a version that
+    /// changes whenever what it keeps does. `None` (the default) keeps its walks out of the
+    /// cache; a collector that names itself also implements the two methods below.
+    fn cache_identity(&self) -> Option<String> {
+        None
+    }
+    /// An item as bytes for the cache; `None` keeps the layer out of it.
+    fn encode_item(&self, _item: &Self::Item) -> Option<Vec<u8>> {
+        None
+    }
+    /// An item back from [`encode_item`](Self::encode_item)'s bytes; `None` (damage) is a
+    /// cache miss.
+    fn decode_item(&self, _bytes: &[u8]) -> Option<Self::Item> {
+        None
+    }
 }
 
 /// Collects nothing: for commands that need only metadata.
@@ -53,6 +69,15 @@ impl Collector for NoFiles {
     }
     fn collect(&self, _: &str, _: u32, _: &[u8]) -> Option<()> {
         None
+    }
+    fn cache_identity(&self) -> Option<String> {
+        Some("entries".into())
+    }
+    fn encode_item(&self, _: &()) -> Option<Vec<u8>> {
+        Some(Vec::new())
+    }
+    fn decode_item(&self, bytes: &[u8]) -> Option<()> {
+        bytes.is_empty().then_some(())
     }
 }
 

@@ -3,7 +3,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use plinth_catalog::{
-    CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Scope, Warning, copyright_licenses,
+    CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Scope, copyright_licenses,
     copyright_owner,
 };
 use plinth_image::files::{FileList, Kind, compare_paths};
@@ -77,10 +77,10 @@ impl Inventory {
 }
 
 /// What the catalogers made of one wanted file.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Kept {
     Packages(Vec<Package>),
-    Problem(Warning),
+    Problem(Problem),
     OsRelease(Vec<u8>),
     /// A Debian copyright file: the package it documents and the licences it names.
     Licenses(String, Vec<String>),
@@ -98,6 +98,10 @@ pub struct Collected<T> {
 
 /// Every layer's facts, as [`inventory_with`] returns them (shared with other images).
 pub type Layers<T> = Vec<Arc<LayerFacts<Collected<T>>>>;
+
+/// Changes whenever what the catalogers keep of a file does, or a cataloger reads more or
+/// differently: layer walks cached under an older identity are then walked again.
+const CATALOG_VERSION: u32 = 1;
 
 /// Feeds the catalogers during the layer walk, together with another collector, so one walk
 /// gives both the inventory and whatever else a caller gathers (image facts, say).
@@ -142,6 +146,40 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
             catalogued: Vec::new(),
             extra: Some(extra),
         }))
+    }
+
+    fn cache_identity(&self) -> Option<String> {
+        let extra = self.extra.cache_identity()?;
+        Some(format!(
+            "catalog/{CATALOG_VERSION}/{:?}/{}+{extra}",
+            self.scope,
+            env!("CARGO_PKG_VERSION")
+        ))
+    }
+
+    /// The catalogers' part as JSON (packages carry optional fields that only a
+    /// self-describing format reads back), then the other collector's bytes when it kept
+    /// something.
+    fn encode_item(&self, item: &Self::Item) -> Option<Vec<u8>> {
+        let json = serde_json::to_vec(&item.catalogued).ok()?;
+        let extra = match &item.extra {
+            Some(extra) => [&[1u8][..], &self.extra.encode_item(extra)?].concat(),
+            None => Vec::new(),
+        };
+        Some(plinth_image::cache::pair(&json, &extra))
+    }
+
+    fn decode_item(&self, bytes: &[u8]) -> Option<Self::Item> {
+        let (json, extra) = plinth_image::cache::unpair(bytes)?;
+        let extra = match extra.split_first() {
+            None => None,
+            Some((1, rest)) => Some(self.extra.decode_item(rest)?),
+            Some(_) => return None,
+        };
+        Some(Collected {
+            catalogued: serde_json::from_slice(json).ok()?,
+            extra,
+        })
     }
 }
 
@@ -195,8 +233,8 @@ fn catalog(path: &str, mode: u32, data: &[u8], scope: Scope) -> Vec<Kept> {
         match (c.parse)(&input) {
             Ok(found) if found.is_empty() => {}
             Ok(found) => kept.push(Kept::Packages(found)),
-            Err(message) => kept.push(Kept::Problem(Warning {
-                cataloger: c.name,
+            Err(message) => kept.push(Kept::Problem(Problem {
+                cataloger: c.name.into(),
                 path: abs.clone(),
                 message,
             })),
@@ -283,11 +321,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
                     deb_licenses.insert(package, licenses);
                 }
                 Kept::ContentSets(sets) => content_sets.extend(sets.iter().cloned()),
-                Kept::Problem(w) => warnings.push(Problem {
-                    cataloger: w.cataloger.into(),
-                    path: w.path.clone(),
-                    message: w.message.clone(),
-                }),
+                Kept::Problem(w) => warnings.push(w.clone()),
                 Kept::Packages(found) => {
                     for p in found {
                         let layer = introduced_in(p, versions, at.layer as usize);

@@ -1,4 +1,5 @@
 pub mod advise;
+pub mod cache;
 pub mod compare;
 pub mod db;
 pub mod diff;

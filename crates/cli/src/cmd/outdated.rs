@@ -60,10 +60,8 @@ pub struct Args {
     /// Pages of a tag list read at most; a list cut there is reported.
     #[arg(long, value_name = "N", default_value_t = 50)]
     max_pages: usize,
-    /// Keep registry answers on disk this long, in seconds (0: ask every time).
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
-    cache_ttl: u64,
-    /// Where to keep them [default: $XDG_CACHE_HOME/plinth/outdated or ~/.cache/plinth/outdated].
+    /// Where to keep registry answers, for the global --cache-ttl (default here 1h; 0: ask
+    /// every time) [default: $XDG_CACHE_HOME/plinth/outdated or ~/.cache/plinth/outdated].
     #[arg(long, value_name = "DIR", env = "PLINTH_OUTDATED_CACHE")]
     cache_dir: Option<PathBuf>,
     /// References checked at once.
@@ -73,7 +71,8 @@ pub struct Args {
     opts: ImageOpts,
 }
 
-pub fn run(args: Args) -> CmdResult {
+pub fn run(args: Args, cache_opts: &super::cache::CacheOpts) -> CmdResult {
+    let ttl = cache_opts.ttl()?.unwrap_or(DEFAULT_TTL);
     let only = only_kinds(&args.only)?;
     let mut config = load_config(args.config.as_ref())?;
     for i in &args.ignore {
@@ -93,7 +92,7 @@ pub fn run(args: Args) -> CmdResult {
         registry,
         page_size: args.page_size,
         max_pages: args.max_pages,
-        cache: cache(&args),
+        cache: cache(&args, ttl),
     };
     let files = plinth_outdated::inputs::discover(&args.paths)
         .map_err(|e| Failure::new(exit::INPUT, anyhow!("listing the input directory: {e}")))?;
@@ -186,8 +185,11 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, Failure> {
         .map_err(|e| Failure::new(exit::INPUT, anyhow!(e)))
 }
 
-fn cache(args: &Args) -> Option<DiskCache> {
-    if args.cache_ttl == 0 {
+/// How long registry answers are kept when --cache-ttl does not say.
+const DEFAULT_TTL: Duration = Duration::from_secs(3600);
+
+fn cache(args: &Args, ttl: Duration) -> Option<DiskCache> {
+    if ttl.is_zero() {
         return None;
     }
     let dir = args.cache_dir.clone().or_else(|| {
@@ -196,10 +198,7 @@ fn cache(args: &Args) -> Option<DiskCache> {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
         Some(base.join("plinth/outdated"))
     })?;
-    Some(DiskCache {
-        dir,
-        ttl: Duration::from_secs(args.cache_ttl),
-    })
+    Some(DiskCache { dir, ttl })
 }
 
 /// Applies the chosen updates file by file; a file that fails is left as it was.

@@ -304,6 +304,13 @@ impl Source for Archive {
         &self.name
     }
 
+    /// The archive file's identity and the member holding the blob: any change to the
+    /// archive has every layer read again.
+    fn fingerprint(&self, digest: &Digest) -> Option<String> {
+        let member = self.blobs.get(digest)?;
+        Some(format!("{}\0{member}", super::file_identity(&self.path)?))
+    }
+
     fn open_blob(&self, digest: &Digest) -> Result<Blob<'_>> {
         let member = self.blobs.get(digest).ok_or_else(|| Error::MissingBlob {
             what: self.name.clone(),

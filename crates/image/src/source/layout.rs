@@ -52,6 +52,10 @@ impl Source for Layout {
             Err(e) => Err(Error::io(path, e)),
         }
     }
+
+    fn fingerprint(&self, digest: &Digest) -> Option<String> {
+        super::file_identity(&self.root.join("blobs/sha256").join(digest.hex()))
+    }
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>> {

@@ -37,6 +37,32 @@ pub trait Source: Send + Sync {
             .enumerate()
             .try_for_each(|(i, d)| visit(i, self.open_blob(d)?))
     }
+
+    /// What vouches for the bytes of the blob `digest` without reading them, for the layer
+    /// cache: a walk that verified them is trusted while this stays the same. Local sources
+    /// give the path and identity of the file holding them ([`file_identity`]), so a changed
+    /// file is read and verified again. `None` (the default): always read.
+    fn fingerprint(&self, _digest: &Digest) -> Option<String> {
+        None
+    }
+}
+
+/// A file's path and identity as git's index records it (device, inode, size, mtime,
+/// ctime): any write to the file, or a new file in its place, changes it.
+pub fn file_identity(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(format!(
+        "{}\0{}:{}:{}:{}.{:09}:{}.{:09}",
+        path.display(),
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec()
+    ))
 }
 
 /// Reads a whole (small) blob, refusing more than `limit` bytes.
