@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use plinth_catalog::{
     CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Scope, Warning, copyright_licenses,
-    copyright_owner,
+    copyright_owner, is_file_list, listed_files,
 };
 use plinth_image::files::{FileList, Kind, compare_paths};
 use plinth_image::merge::{At, Stack};
@@ -79,6 +79,8 @@ enum Kept {
     OsRelease(Vec<u8>),
     /// A Debian copyright file: the package it documents and the licences it names.
     Licenses(String, Vec<String>),
+    /// A dpkg file list: the files its package owns (binary matches there are dropped).
+    Owned(Vec<String>),
 }
 
 /// What the walk keeps of one wanted file: the catalogers' findings, and what the caller's
@@ -106,12 +108,14 @@ impl<E: Collector> Collector for WithCatalogers<'_, E> {
         let meta = FileMeta { path, size, mode };
         let os = is_os_file(path).then_some(1 << 20);
         let copyright = copyright_owner(path).map(|_| 1 << 20);
+        let file_list = is_file_list(path).then_some(16 << 20);
         CATALOGERS
             .iter()
             .filter(|c| self.scope.runs(c) && (c.wants)(&meta))
             .map(|c| c.max_size)
             .chain(os)
             .chain(copyright)
+            .chain(file_list)
             .chain(self.extra.wants(path, size, mode))
             .max()
     }
@@ -148,6 +152,9 @@ fn catalog(path: &str, mode: u32, data: &[u8], scope: Scope) -> Vec<Kept> {
         if !licenses.is_empty() {
             kept.push(Kept::Licenses(package.to_owned(), licenses));
         }
+    }
+    if is_file_list(path) {
+        kept.push(Kept::Owned(listed_files(data)));
     }
     for c in CATALOGERS
         .iter()
@@ -228,6 +235,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
     let mut os_release: HashMap<&str, &[u8]> = HashMap::new();
     let mut deb_licenses: HashMap<&str, &[String]> = HashMap::new();
     let mut packages = Vec::new();
+    let mut owned: Vec<&str> = Vec::new();
     let mut warnings = Vec::new();
     for (path, versions) in &by_path {
         let Some(at) = survivor(path) else { continue };
@@ -242,6 +250,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
                 Kept::Licenses(package, licenses) => {
                     deb_licenses.insert(package, licenses);
                 }
+                Kept::Owned(files) => owned.extend(files.iter().map(String::as_str)),
                 Kept::Problem(w) => warnings.push(Problem {
                     cataloger: w.cataloger.into(),
                     path: w.path.clone(),
@@ -256,6 +265,36 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
             }
         }
     }
+    let link_of = |at: At| {
+        let layer = stack.layers[at.layer as usize];
+        String::from_utf8_lossy(layer.link(stack.entry(at))).into_owned()
+    };
+    let links = || {
+        merged
+            .iter()
+            .filter_map(|&at| {
+                let path = String::from_utf8_lossy(stack.path(at));
+                let target = link_of(at);
+                let target = match stack.entry(at).kind {
+                    // A hard link names its target from the root of the archive.
+                    Kind::Hardlink => format!("/{}", target.trim_start_matches("./")),
+                    Kind::Symlink if target.starts_with('/') => target,
+                    Kind::Symlink => match path.rsplit_once('/') {
+                        Some((dir, _)) => format!("/{dir}/{target}"),
+                        None => format!("/{target}"),
+                    },
+                    _ => return None,
+                };
+                Some((format!("/{path}"), target))
+            })
+            .collect()
+    };
+    crate::binaries::settle(
+        &mut packages,
+        &owned,
+        |path| find(path, Kind::Symlink).map(link_of),
+        links,
+    );
     let os = plinth_catalog::detect_os(|p| os_release.get(p.trim_start_matches('/')).copied());
     // dpkg's database names no licence: each package's copyright file does. Packages built
     // from one source often share it: their doc directory is a symlink to the sibling's.
