@@ -36,12 +36,20 @@ pub fn settle(
         return;
     }
     name_multicall(packages, &link, aliases);
+    // Only listed paths of a matched file's name can own it; resolving just those keeps this
+    // cheap on images whose lists name tens of thousands of files.
+    let names: HashSet<&str> = packages
+        .iter()
+        .filter(|(p, _)| p.kind == PackageType::Binary)
+        .map(|(p, _)| basename(&p.found_at))
+        .collect();
     let os_files = packages
         .iter()
         .filter(|(p, _)| p.kind.is_os())
         .flat_map(|(p, _)| p.files.iter().map(String::as_str));
     let owned: HashSet<String> = os_files
         .chain(owned.iter().copied())
+        .filter(|f| names.contains(basename(f)))
         .map(|f| canonical(f, &link))
         .collect();
     let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -83,6 +91,10 @@ fn name_multicall(
             None => false,
         }
     });
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// `path` with every symlink of the merged filesystem resolved, `.` and `..` applied.

@@ -959,12 +959,22 @@ static COMPILED: LazyLock<Vec<OnceLock<Vec<Regex>>>> =
 
 /// Whether some classifier wants the file: a regular file whose name fits a glob.
 pub fn wants(meta: &FileMeta) -> bool {
-    is_regular(meta.mode)
-        && meta.size > 0
-        && (meta.mode & 0o111 != 0
-            || CLASSIFIERS
-                .iter()
-                .any(|c| c.globs.iter().any(|g| path_matches(g, meta.path))))
+    is_regular(meta.mode) && meta.size > 0 && (meta.mode & 0o111 != 0 || fits_any(meta.path))
+}
+
+/// Whether any classifier's glob fits `path`: the base name is found once, as this runs on
+/// every entry of every layer.
+fn fits_any(path: &str) -> bool {
+    let base = basename(path).as_bytes();
+    CLASSIFIERS.iter().any(|c| {
+        c.globs.iter().any(|g| {
+            if g.contains('/') {
+                path_matches(g, path)
+            } else {
+                wildcard(g.as_bytes(), base)
+            }
+        })
+    })
 }
 
 /// Whether `path` has a name the classifiers of `package` look for.
