@@ -122,6 +122,36 @@ pub fn copyright_owner(path: &str) -> Option<&str> {
     (!package.is_empty() && !package.contains('/')).then_some(package)
 }
 
+/// Whether `path` is a dpkg file list: `/var/lib/dpkg/info/PKG.list`, or the
+/// `/var/lib/dpkg/status.d/PKG.md5sums` of distroless images (which keep no `.list`).
+pub fn is_file_list(path: &str) -> bool {
+    const INFO: &str = "var/lib/dpkg/info/";
+    let p = relative(path);
+    let name = match (p.strip_prefix(INFO), p.strip_prefix(STATUS_D)) {
+        (Some(name), _) => name.strip_suffix(".list"),
+        (_, Some(name)) => name.strip_suffix(".md5sums"),
+        _ => None,
+    };
+    name.is_some_and(|n| !n.is_empty() && !n.contains('/'))
+}
+
+/// The absolute paths a dpkg file list names: one path a line in `.list` files, `MD5  path`
+/// (relative to `/`) in `.md5sums` files. Directories are listed too; they own nothing that
+/// matters here.
+pub fn listed_files(data: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(data)
+        .lines()
+        .filter_map(|line| {
+            let path = match line.split_once("  ") {
+                Some((sum, path)) if sum.bytes().all(|b| b.is_ascii_hexdigit()) => path,
+                _ => line,
+            };
+            let path = path.trim_end();
+            (!path.is_empty()).then(|| format!("/{}", path.trim_start_matches('/')))
+        })
+        .collect()
+}
+
 /// The licences a Debian copyright file names, sorted and deduplicated: the short names in
 /// every `License:` field (machine-readable DEP-5 files), and every
 /// `/usr/share/common-licenses/NAME` the prose points at (older free-form files, glibc's say).
@@ -190,6 +220,22 @@ fn license_names(value: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_lists_name_absolute_paths() {
+        assert!(is_file_list("/var/lib/dpkg/info/bash.list"));
+        assert!(is_file_list("var/lib/dpkg/status.d/base-files.md5sums"));
+        assert!(!is_file_list("/var/lib/dpkg/info/bash.md5sums"));
+        assert!(!is_file_list("/var/lib/dpkg/status.d/base-files"));
+        assert_eq!(
+            listed_files(b"/.\n/bin\n/bin/bash\n"),
+            ["/.", "/bin", "/bin/bash"]
+        );
+        assert_eq!(
+            listed_files(b"0123456789abcdef0123456789abcdef  usr/bin/curl\n"),
+            ["/usr/bin/curl"]
+        );
+    }
 
     fn input<'a>(path: &'a str, data: &'a [u8]) -> FileInput<'a> {
         FileInput {

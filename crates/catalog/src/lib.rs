@@ -56,10 +56,11 @@ mod ruby;
 mod swift;
 mod text;
 
-pub use dpkg::{copyright_licenses, copyright_owner};
+pub use binary::classify::fits_name as binary_fits_name;
+pub use dpkg::{copyright_licenses, copyright_owner, is_file_list, listed_files};
 pub use os::{Os, attach_os, detect_os, os_files};
 pub use package::{Package, PackageType};
-pub use purl::purl;
+pub use purl::{cpes, purl};
 
 /// What a cataloger sees of one file.
 #[derive(Debug, Clone, Copy)]
@@ -181,6 +182,13 @@ pub static CATALOGERS: &[Cataloger] = &[
         max_size: binary::MAX_SIZE,
         wants: binary::wants,
         parse: binary::parse_rust,
+    },
+    Cataloger {
+        name: "binary-classifier",
+        evidence: Evidence::Installed,
+        max_size: binary::MAX_SIZE,
+        wants: binary::classify::wants,
+        parse: binary::classify::parse,
     },
     Cataloger {
         name: "java-archive",

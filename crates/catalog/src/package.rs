@@ -30,6 +30,9 @@ pub enum PackageType {
     Conan,
     /// Conda packages.
     Conda,
+    /// A program or library recognised from its bytes (Syft's binary classifiers), not from
+    /// any package manager's records.
+    Binary,
 }
 
 impl PackageType {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::binary;
 use crate::os::default_namespace;
 use crate::{Os, Package, PackageType};
 
@@ -124,6 +125,13 @@ pub fn purl(pkg: &Package, os: Option<&Os>) -> String {
             };
             head(&mut out, ty, None, &pkg.name, &pkg.version);
         }
+        PackageType::Binary => {
+            // The classifier's purl (`pkg:generic/busybox`, `pkg:golang/github.com/hashicorp/consul`)
+            // is written by hand in its table, already encoded.
+            out.push_str(binary::classify::purl_base(&pkg.name));
+            out.push('@');
+            encode(&mut out, &pkg.version, false);
+        }
     }
     qualifiers.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (key, value)) in qualifiers.iter().enumerate() {
@@ -133,6 +141,16 @@ pub fn purl(pkg: &Package, os: Option<&Os>) -> String {
         encode(&mut out, value, true);
     }
     out
+}
+
+/// The CPEs a package is known by, with its version: for programs recognised from their
+/// bytes, those of their classifier (as Syft gives them); none for the rest, whose purl
+/// identifies them.
+pub fn cpes(pkg: &Package) -> Vec<String> {
+    match pkg.kind {
+        PackageType::Binary => binary::classify::cpes(&pkg.name, &pkg.version),
+        _ => Vec::new(),
+    }
 }
 
 fn push_os_qualifiers(pkg: &Package, distro: Option<String>, q: &mut Vec<(&str, String)>) {

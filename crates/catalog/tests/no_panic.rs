@@ -58,6 +58,8 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("gemfile-lock", "/Gemfile.lock", b"GEM\n  specs:\n    a (1.0)\n\nDEPENDENCIES\n  a\n".to_vec()),
         ("podfile-lock", "/Podfile.lock", b"PODS:\n  - A/B (1.0):\n    - C\nDEPENDENCIES:\n  - A/B\n".to_vec()),
         ("mix-lock", "/mix.lock", b"%{\n  \"a\": {:hex, :a, \"1.0.0\", \"x\"},\n}\n".to_vec()),
+        ("binary-classifier", "/usr/bin/java", b"\x00openjdk\x00java\x0017\x0017.0.1+12\x00\x00BusyBox v1.36.1 \x00".to_vec()),
+        ("binary-classifier", "/usr/lib/libpython3.12.so.1.0", b"\x003.12.7\x00".to_vec()),
     ];
     if let Some(shared) = common::shared() {
         let rpm = shared.join("fixtures/rpmdb");
@@ -146,6 +148,7 @@ fn random_bytes_to_every_cataloger() {
         ("conan-lock", "/conan.lock"),
         ("conanfile", "/conanfile.txt"),
         ("conda-meta", "/conda-meta/a.json"),
+        ("binary-classifier", "/usr/bin/python3.12"),
     ];
     assert_eq!(paths.len(), CATALOGERS.len(), "every cataloger is fuzzed");
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));

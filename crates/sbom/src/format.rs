@@ -137,6 +137,7 @@ pub fn type_name(kind: plinth_catalog::PackageType) -> &'static str {
         T::Cocoapods => "pod",
         T::Conan => "conan",
         T::Conda => "conda",
+        T::Binary => "binary",
     }
 }
 

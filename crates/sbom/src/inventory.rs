@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use plinth_catalog::{
     CATALOGERS, FileInput, FileMeta, Os, Package, PackageType, Scope, copyright_licenses,
-    copyright_owner,
+    copyright_owner, is_file_list, listed_files,
 };
 use plinth_image::files::{FileList, Kind, compare_paths};
 use plinth_image::merge::{At, Stack};
@@ -86,6 +86,8 @@ enum Kept {
     Licenses(String, Vec<String>),
     /// A Red Hat content manifest's content sets.
     ContentSets(Vec<String>),
+    /// A dpkg file list: the files its package owns (binary matches there are dropped).
+    Owned(Vec<String>),
 }
 
 /// What the walk keeps of one wanted file: the catalogers' findings, and what the caller's
@@ -190,12 +192,14 @@ impl<E> WithCatalogers<'_, E> {
         let os =
             (is_os_file(path) || crate::buildinfo::is_content_manifest(path)).then_some(1 << 20);
         let copyright = copyright_owner(path).map(|_| 1 << 20);
+        let file_list = is_file_list(path).then_some(16 << 20);
         CATALOGERS
             .iter()
             .filter(|c| self.scope.runs(c) && (c.wants)(&meta))
             .map(|c| c.max_size)
             .chain(os)
             .chain(copyright)
+            .chain(file_list)
             .max()
     }
 }
@@ -225,6 +229,9 @@ fn catalog(path: &str, mode: u32, data: &[u8], scope: Scope) -> Vec<Kept> {
         if !licenses.is_empty() {
             kept.push(Kept::Licenses(package.to_owned(), licenses));
         }
+    }
+    if is_file_list(path) {
+        kept.push(Kept::Owned(listed_files(data)));
     }
     for c in CATALOGERS
         .iter()
@@ -306,6 +313,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
     let mut deb_licenses: HashMap<&str, &[String]> = HashMap::new();
     let mut content_sets: Vec<String> = Vec::new();
     let mut packages = Vec::new();
+    let mut owned: Vec<&str> = Vec::new();
     let mut warnings = Vec::new();
     for (path, versions) in &by_path {
         let Some(at) = survivor(path) else { continue };
@@ -322,6 +330,7 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
                 }
                 Kept::ContentSets(sets) => content_sets.extend(sets.iter().cloned()),
                 Kept::Problem(w) => warnings.push(w.clone()),
+                Kept::Owned(files) => owned.extend(files.iter().map(String::as_str)),
                 Kept::Packages(found) => {
                     for p in found {
                         let layer = introduced_in(p, versions, at.layer as usize);
@@ -331,6 +340,36 @@ fn assemble<T>(image: &Image, facts: &[Arc<LayerFacts<Collected<T>>>]) -> Invent
             }
         }
     }
+    let link_of = |at: At| {
+        let layer = stack.layers[at.layer as usize];
+        String::from_utf8_lossy(layer.link(stack.entry(at))).into_owned()
+    };
+    let links = || {
+        merged
+            .iter()
+            .filter_map(|&at| {
+                let path = String::from_utf8_lossy(stack.path(at));
+                let target = link_of(at);
+                let target = match stack.entry(at).kind {
+                    // A hard link names its target from the root of the archive.
+                    Kind::Hardlink => format!("/{}", target.trim_start_matches("./")),
+                    Kind::Symlink if target.starts_with('/') => target,
+                    Kind::Symlink => match path.rsplit_once('/') {
+                        Some((dir, _)) => format!("/{dir}/{target}"),
+                        None => format!("/{target}"),
+                    },
+                    _ => return None,
+                };
+                Some((format!("/{path}"), target))
+            })
+            .collect()
+    };
+    crate::binaries::settle(
+        &mut packages,
+        &owned,
+        |path| find(path, Kind::Symlink).map(link_of),
+        links,
+    );
     let os = plinth_catalog::detect_os(|p| os_release.get(p.trim_start_matches('/')).copied());
     // dpkg's database names no licence: each package's copyright file does. Packages built
     // from one source often share it: their doc directory is a symlink to the sibling's.

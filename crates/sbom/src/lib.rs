@@ -8,6 +8,7 @@
 //!
 //! It does not match vulnerabilities, and knows images only through `plinth-image`.
 
+mod binaries;
 mod buildinfo;
 pub mod format;
 mod inventory;

@@ -145,6 +145,14 @@ pub fn query(found: &Found, os: Option<&Os>, content_sets: &[String]) -> Result<
             p.namespace.clone().unwrap_or_else(|| p.name.clone()),
         ),
         PackageType::Conda => language("Conda", p.name.clone()),
+        // Programs recognised from their bytes: the Go toolchain is Go's standard library, a
+        // program Syft names by module path (`pkg:golang/github.com/hashicorp/consul`) is that
+        // Go module; the rest have no advisory ecosystem and are looked up under `generic`.
+        PackageType::Binary => match found.purl.strip_prefix("pkg:golang/") {
+            _ if p.name == "go" => language("Go", "stdlib".into()),
+            Some(module) => language("Go", module.split('@').next().unwrap_or(module).into()),
+            None => language("generic", p.name.clone()),
+        },
         PackageType::GoModule => {
             // The toolchain's version is `go1.24.1`; Go advisories name stdlib versions `1.24.1`.
             let version = if p.name == "stdlib" {

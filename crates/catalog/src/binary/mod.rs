@@ -1,7 +1,9 @@
 //! Executables that record what they were built from: Go's `.go.buildinfo` and
 //! cargo-auditable's `.dep-v0`. Both catalogers want the same files (regular, executable) and
 //! check the ELF magic themselves, so scripts and non-ELF files cost one comparison.
+//! `classify` recognises well-known programs that record nothing, from their bytes.
 
+pub mod classify;
 mod go;
 mod rust;
 

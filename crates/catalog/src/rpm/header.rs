@@ -11,6 +11,9 @@ const TAG_LICENSE: u32 = 1014;
 const TAG_ARCH: u32 = 1022;
 const TAG_SOURCERPM: u32 = 1044;
 const TAG_MODULARITYLABEL: u32 = 5096;
+const TAG_DIRINDEXES: u32 = 1116;
+const TAG_BASENAMES: u32 = 1117;
+const TAG_DIRNAMES: u32 = 1118;
 
 const TYPE_INT32: u32 = 4;
 const TYPE_STRING: u32 = 6;
@@ -31,6 +34,10 @@ pub struct Header<'a> {
     pub source_rpm: Option<&'a str>,
     pub license: Option<&'a str>,
     pub modularity_label: Option<&'a str>,
+    /// The installed files: each basename with the directory its index names.
+    pub basenames: Vec<&'a str>,
+    pub dirnames: Vec<&'a str>,
+    pub dir_indexes: Vec<u32>,
 }
 
 /// Reads the tags plinth needs from a header blob.
@@ -71,6 +78,13 @@ pub fn parse(blob: &[u8]) -> Result<Header<'_>, String> {
             TAG_LICENSE => h.license = string(data, ty, offset, count),
             TAG_MODULARITYLABEL => h.modularity_label = string(data, ty, offset, count),
             TAG_EPOCH if ty == TYPE_INT32 && count >= 1 => h.epoch = be32(data, offset),
+            TAG_BASENAMES => h.basenames = strings(data, ty, offset, count),
+            TAG_DIRNAMES => h.dirnames = strings(data, ty, offset, count),
+            TAG_DIRINDEXES if ty == TYPE_INT32 => {
+                h.dir_indexes = (0..count as usize)
+                    .map_while(|k| be32(data, offset.checked_add(k.checked_mul(4)?)?))
+                    .collect()
+            }
             _ => {}
         }
     }
@@ -87,12 +101,43 @@ fn string(data: &[u8], ty: u32, offset: usize, count: u32) -> Option<&str> {
     std::str::from_utf8(&tail[..end]).ok()
 }
 
+/// Every string of a string-array entry; stops at the first that is cut short or not UTF-8.
+fn strings(data: &[u8], ty: u32, offset: usize, count: u32) -> Vec<&str> {
+    if ty != TYPE_STRING_ARRAY {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = offset;
+    for _ in 0..count {
+        let Some(tail) = data.get(at..) else { break };
+        let Some(end) = memchr::memchr(0, tail) else {
+            break;
+        };
+        let Ok(s) = std::str::from_utf8(&tail[..end]) else {
+            break;
+        };
+        out.push(s);
+        at += end + 1;
+    }
+    out
+}
+
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     let bytes = b.get(at..at.checked_add(4)?)?;
     Some(u32::from_be_bytes(bytes.try_into().ok()?))
 }
 
 impl Header<'_> {
+    /// The installed files' absolute paths; a basename whose directory index is out of range
+    /// is left out.
+    fn files(&self) -> Vec<String> {
+        self.basenames
+            .iter()
+            .zip(&self.dir_indexes)
+            .filter_map(|(base, &i)| Some(format!("{}{base}", self.dirnames.get(i as usize)?)))
+            .collect()
+    }
+
     /// The package, versioned `[epoch:]version-release` as Syft shows RPMs.
     pub fn to_package(&self, found_at: &str) -> Result<Package, String> {
         let name = self
@@ -126,6 +171,7 @@ impl Header<'_> {
             .modularity_label
             .filter(|l| !l.is_empty())
             .map(str::to_owned);
+        pkg.files = self.files();
         Ok(pkg)
     }
 }

@@ -90,6 +90,9 @@ struct Component<'a> {
     description: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     licenses: Vec<LicenseChoice>,
+    /// The first CPE the package is known by (Syft's choice); the rest are properties.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpe: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     purl: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -163,6 +166,7 @@ fn bom<'a>(inv: &'a Inventory, spec: CycloneDxVersion, opts: &Options) -> Bom<'a
             version: os.version_id.clone(),
             description: os.pretty_name.as_deref(),
             licenses: Vec::new(),
+            cpe: None,
             purl: None,
             properties: os
                 .codename
@@ -193,6 +197,7 @@ fn bom<'a>(inv: &'a Inventory, spec: CycloneDxVersion, opts: &Options) -> Bom<'a
         version: image_version(inv),
         description: None,
         licenses: Vec::new(),
+        cpe: None,
         purl: None,
         properties: Vec::new(),
     };
@@ -281,6 +286,11 @@ fn package<'a>(
     if let Some(c) = &p.constraint {
         properties.push(prop("plinth:package:constraint", c));
     }
+    let mut cpes = plinth_catalog::cpes(p).into_iter();
+    let cpe = cpes.next();
+    for more in cpes {
+        properties.push(prop("syft:cpe23", &more));
+    }
     // The purl plus a package id, as Syft does: a purl alone repeats when the same package
     // sits in two places (two copies of one npm module).
     let sep = if f.purl.contains('?') { '&' } else { '?' };
@@ -300,6 +310,7 @@ fn package<'a>(
         version: Some(p.version.clone()),
         description: None,
         licenses: licenses(&p.licenses),
+        cpe,
         purl: Some(&f.purl),
         properties,
     }

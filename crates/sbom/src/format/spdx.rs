@@ -217,11 +217,20 @@ fn package(inv: &Inventory, f: &Found, index: usize, refs: &mut Refs) -> Package
         } else {
             "LIBRARY"
         }),
-        external_refs: vec![ExternalRef {
-            reference_category: "PACKAGE-MANAGER",
-            reference_type: "purl",
-            reference_locator: f.purl.clone(),
-        }],
+        // CPEs first, as Syft writes them, for scanners that match on CPEs.
+        external_refs: plinth_catalog::cpes(p)
+            .into_iter()
+            .map(|cpe| ExternalRef {
+                reference_category: "SECURITY",
+                reference_type: "cpe23Type",
+                reference_locator: cpe,
+            })
+            .chain([ExternalRef {
+                reference_category: "PACKAGE-MANAGER",
+                reference_type: "purl",
+                reference_locator: f.purl.clone(),
+            }])
+            .collect(),
     }
 }
 
