@@ -11,4 +11,6 @@ if [ -d "$SHARED/scripts" ]; then
 else
   echo "test.sh: no $SHARED: conformance tests will be skipped" >&2
 fi
+# The layer cache of this run only: tests never read or fill the user's own.
+export XDG_CACHE_HOME="${PLINTH_TEST_CACHE:-$(mktemp -d "${TMPDIR:-/tmp}/plinth-test-cache.XXXXXX")}"
 cargo test --workspace --locked "$@"
