@@ -69,9 +69,26 @@ impl Scanner {
         }
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .build(&words)
             .expect("keywords are plain strings");
+        // The search below finds the longest keyword starting at each place; the shorter
+        // ones starting there (its prefixes) and inside it occur too, so a keyword enables
+        // the rules of every keyword it contains.
+        let keyword_rules = words
+            .iter()
+            .map(|w| {
+                let mut rules: Vec<usize> = words
+                    .iter()
+                    .zip(&keyword_rules)
+                    .filter(|(inner, _)| w.contains(inner.as_str()))
+                    .flat_map(|(_, r)| r.iter().copied())
+                    .collect();
+                rules.sort_unstable();
+                rules.dedup();
+                rules
+            })
+            .collect();
         Scanner {
             set,
             keywords,
@@ -134,8 +151,15 @@ impl Scanner {
         for &i in &self.always {
             wanted[i] = true;
         }
+        // Non-overlapping searches restarted one byte after each match start: every place
+        // is tried, and the automaton's fast prefilter skips the bytes between matches (an
+        // overlapping search has none, and cost two thirds of a tree scan).
         let mut seen = vec![false; self.keyword_rules.len()];
-        for m in self.keywords.find_overlapping_iter(&w.buf[w.from..]) {
+        let mut at = w.from;
+        while let Some(m) = self
+            .keywords
+            .find(aho_corasick::Input::new(w.buf).range(at..))
+        {
             let k = m.pattern().as_usize();
             if !seen[k] {
                 seen[k] = true;
@@ -143,6 +167,7 @@ impl Scanner {
                     wanted[r] = true;
                 }
             }
+            at = m.start() + 1;
         }
         let mut out = Vec::new();
         for &i in applicable.iter().filter(|&&i| wanted[i]) {
