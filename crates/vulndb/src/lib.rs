@@ -54,6 +54,7 @@
 //! (`db update --repository`) through the same temporary-file-and-rename path.
 
 pub mod artifact;
+mod calendar;
 mod cve_severity;
 pub mod cvss;
 mod discover;
@@ -68,6 +69,7 @@ mod sources;
 mod store;
 mod update;
 
+pub use calendar::civil_date;
 pub use cve_severity::{CveMetric, CveSeverities, CvssVersion, Provider, preferred_metric};
 pub use discover::alpine_releases;
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};

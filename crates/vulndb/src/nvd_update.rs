@@ -209,31 +209,10 @@ fn get_once(
     Ok(body)
 }
 
-/// Unix seconds as NVD's extended ISO 8601 (`2024-01-31T00:00:00.000+00:00`), by the
-/// days-to-civil-date conversion of the proleptic Gregorian calendar.
+/// Unix seconds as NVD's extended ISO 8601 (`2024-01-31T00:00:00.000+00:00`).
 fn iso8601(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000+00:00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let (date, time) = crate::calendar::date_and_time(secs);
+    format!("{date}T{time}.000+00:00")
 }
 
 #[cfg(test)]
