@@ -315,11 +315,7 @@ impl Client {
             form.push_str(&format!("&service={}", query_escape(service)));
         }
         let host = authority_of(realm);
-        let agent = if is_loopback_host(host) {
-            &self.direct
-        } else {
-            &self.proxied
-        };
+        let agent = self.agent_for(host);
         let resp = agent
             .post(realm)
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -419,11 +415,7 @@ impl Client {
         auth: Option<&str>,
     ) -> Result<Response<Body>, Fault> {
         let host = authority_of(url);
-        let agent = if is_loopback_host(host) {
-            &self.direct
-        } else {
-            &self.proxied
-        };
+        let agent = self.agent_for(host);
         let mut builder = if req.head {
             agent.head(url)
         } else {
@@ -460,11 +452,7 @@ impl Client {
     ) -> Result<Response<Body>, Fault> {
         use std::io::{Seek, SeekFrom};
         let host = authority_of(url);
-        let agent = if is_loopback_host(host) {
-            &self.direct
-        } else {
-            &self.proxied
-        };
+        let agent = self.agent_for(host);
         let mut builder = match req.method {
             Method::Post => agent.post(url),
             Method::Put => agent.put(url),
@@ -503,6 +491,15 @@ impl Client {
             Err(e) => debug::log(format_args!("{:?} {} → {e}", req.method, strip_query(url))),
         }
         result.map_err(|e| self.transport_fault(host, e))
+    }
+
+    /// This machine is reached directly, anything else through the environment's proxy.
+    fn agent_for(&self, host: &str) -> &Agent {
+        if is_loopback_host(host) {
+            &self.direct
+        } else {
+            &self.proxied
+        }
     }
 
     /// Turns a transport error into a one-line message and says whether retrying may help.
