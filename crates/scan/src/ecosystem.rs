@@ -11,8 +11,8 @@ pub struct Query {
     /// OSV ecosystem key (`Alpine:v3.20`, `Debian:12`, `PyPI`, `Go`), as coverage and findings
     /// name it; `Red Hat:9` for RHEL, whose records live under several CPE keys (`lookups`).
     pub ecosystem: String,
-    /// The name advisories use: the source package for OS packages (the binary for Red Hat),
-    /// `group:artifact` for Maven, the module path for Go (`stdlib` for the Go standard
+    /// The name advisories use: the source package for OS packages (the binary for Red Hat,
+    /// Amazon and SUSE), `group:artifact` for Maven, the module path for Go (`stdlib` for the Go standard
     /// library).
     pub name: String,
     /// The version to compare: Debian's source version when it differs from the binary's.
@@ -57,10 +57,22 @@ fn package_family(os_id: &str) -> Option<PackageType> {
     Some(match os_id {
         "alpine" | "wolfi" | "chainguard" => PackageType::Apk,
         "debian" | "ubuntu" => PackageType::Deb,
-        "rhel" | "centos" | "rocky" | "almalinux" | "fedora" | "amzn" | "mariner"
-        | "azurelinux" | "opensuse-leap" | "sles" | "ol" | "photon" | "openeuler" => {
-            PackageType::Rpm
-        }
+        "rhel"
+        | "centos"
+        | "rocky"
+        | "almalinux"
+        | "fedora"
+        | "amzn"
+        | "mariner"
+        | "azurelinux"
+        | "opensuse"
+        | "opensuse-leap"
+        | "opensuse-tumbleweed"
+        | "sles"
+        | "sle-micro"
+        | "ol"
+        | "photon"
+        | "openeuler" => PackageType::Rpm,
         _ => return None,
     })
 }
@@ -108,7 +120,21 @@ pub fn distro_ecosystem(os: &Os) -> Option<String> {
         "chainguard" => "Chainguard".to_string(),
         "photon" => format!("Photon OS:{}", need(version).map(|()| version)?),
         "openeuler" => format!("openEuler:{}", need(version).map(|()| version)?),
+        // SUSE keys every SLE product of a service pack as one release (SLES and SLE BCI share
+        // `SUSE:Linux Enterprise 15 SP6`), Leap and Tumbleweed as OSV spells them.
+        "sles" => plinth_vulndb::canonical_ecosystem(&format!(
+            "SUSE:Linux Enterprise {}",
+            need(version).map(|()| version)?
+        )),
+        "sle-micro" => format!(
+            "SUSE:Linux Enterprise Micro {}",
+            need(version).map(|()| version)?
+        ),
         "opensuse-leap" => format!("openSUSE:Leap {}", need(version).map(|()| version)?),
+        "opensuse-tumbleweed" => "openSUSE:Tumbleweed".to_string(),
+        // Before `opensuse-leap`, os-release said `opensuse` for 13.x and Leap 42.x alike.
+        "opensuse" if major == "42" => format!("openSUSE:Leap {version}"),
+        "opensuse" => format!("openSUSE:{}", need(version).map(|()| version)?),
         _ => return None,
     })
 }
@@ -177,8 +203,10 @@ pub fn query(found: &Found, os: Option<&Os>, content_sets: &[String]) -> Result<
             let ecosystem =
                 distro_ecosystem(os).ok_or_else(|| NoQuery::UnknownDistro(os_label(os)))?;
             let source = source_name(p.kind, p.source_name.as_deref()).unwrap_or(&p.name);
-            // Amazon's advisories name the binary packages that fix them, as Trivy matches.
-            if ecosystem.starts_with("Amazon Linux:") {
+            // Amazon's and SUSE's advisories name the binary packages that fix them, as Trivy
+            // matches.
+            let base = plinth_vulndb::ecosystem_base(&ecosystem);
+            if matches!(base, "Amazon Linux" | "SUSE" | "openSUSE") {
                 return Ok(Query::single(ecosystem, p.name.clone(), p.version.clone()));
             }
             if let Some(major) = ecosystem.strip_prefix("Red Hat:") {
@@ -319,6 +347,14 @@ mod tests {
         assert_eq!(
             key(os("mariner", Some("2.0"), None)).as_deref(),
             Some("Azure Linux:2")
+        );
+        assert_eq!(
+            key(os("sles", Some("15.6"), None)).as_deref(),
+            Some("SUSE:Linux Enterprise 15 SP6")
+        );
+        assert_eq!(
+            key(os("sles", Some("15"), None)).as_deref(),
+            Some("SUSE:Linux Enterprise 15")
         );
         assert_eq!(key(os("plan9", Some("4"), None)), None);
         assert_eq!(key(os("alpine", None, None)), None);

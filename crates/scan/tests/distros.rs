@@ -84,8 +84,18 @@ const DISTROS: &[(&str, &str, &str, Option<&str>)] = &[
         "2023",
         Some("Amazon Linux:2023"),
     ),
-    ("sles-15.6", "sles", "15.6", None),
-    ("sle-bci-15.3", "sles", "15.3", None),
+    (
+        "sles-15.6",
+        "sles",
+        "15.6",
+        Some("SUSE:Linux Enterprise 15 SP6"),
+    ),
+    (
+        "sle-bci-15.3",
+        "sles",
+        "15.3",
+        Some("SUSE:Linux Enterprise 15 SP3"),
+    ),
 ];
 
 #[test]

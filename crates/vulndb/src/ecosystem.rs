@@ -4,10 +4,12 @@
 //! `Ubuntu:22.04:LTS`). Callers may pass looser forms (`pypi`, `Alpine:3.20.3`,
 //! `Debian:bookworm`); [`canonical_ecosystem`] maps them to the stored key.
 
-/// OSV ecosystem names, in their canonical spelling.
+/// OSV ecosystem names, in their canonical spelling, and `Amazon Linux` (plinth's key for ALAS,
+/// which OSV does not carry).
 const KNOWN: &[&str] = &[
     "AlmaLinux",
     "Alpine",
+    "Amazon Linux",
     "Android",
     "Azure Linux",
     "Bitnami",
@@ -130,7 +132,32 @@ fn canonical_release(base: &str, release: &str) -> String {
         "Red Hat" if release.chars().all(|c| c.is_ascii_digit() || c == '.') => {
             major(release).to_string()
         }
+        "SUSE" => suse_release(release),
         _ => release.to_string(),
+    }
+}
+
+/// SUSE Linux Enterprise keys spell the service pack as SUSE names it (`Linux Enterprise 15
+/// SP6`), whether a caller passes that or the os-release's `VERSION_ID` (`Linux Enterprise
+/// 15.6`); a release with no service pack is the bare major (`Linux Enterprise 15`).
+fn suse_release(release: &str) -> String {
+    let Some(version) = release.strip_prefix("Linux Enterprise ") else {
+        return release.to_string();
+    };
+    let numbers = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit());
+    let (major, pack) = match version.split_once('.') {
+        Some((major, pack)) => (major, pack),
+        None => match version.split_once(" SP") {
+            Some((major, pack)) => (major, pack),
+            None => (version, "0"),
+        },
+    };
+    if !numbers(major) || !numbers(pack) {
+        return release.to_string();
+    }
+    match pack.trim_start_matches('0') {
+        "" => format!("Linux Enterprise {major}"),
+        pack => format!("Linux Enterprise {major} SP{pack}"),
     }
 }
 
@@ -212,6 +239,16 @@ mod tests {
             "Red Hat:rhel_aus:8.6::appstream"
         );
         assert_eq!(canonical_ecosystem("SomethingNew:1"), "SomethingNew:1");
+        let sle = |r: &str| canonical_ecosystem(&format!("SUSE:Linux Enterprise {r}"));
+        assert_eq!(sle("15.6"), "SUSE:Linux Enterprise 15 SP6");
+        assert_eq!(sle("15 SP6"), "SUSE:Linux Enterprise 15 SP6");
+        assert_eq!(sle("15.0"), "SUSE:Linux Enterprise 15");
+        assert_eq!(sle("15"), "SUSE:Linux Enterprise 15");
+        assert_eq!(sle("Micro 5.2"), "SUSE:Linux Enterprise Micro 5.2");
+        assert_eq!(
+            canonical_ecosystem("openSUSE:Leap 15.2"),
+            "openSUSE:Leap 15.2"
+        );
     }
 
     #[test]

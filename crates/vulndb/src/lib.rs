@@ -9,6 +9,8 @@
 //! - Alpine secdb (`v3.20/main.json`, and the legacy YAML), and the same schema as Wolfi and
 //!   Chainguard publish it (`security.json`, keyed `Wolfi` / `Chainguard`);
 //! - Debian's security tracker JSON, keyed by release number (`bookworm` → `Debian:12`).
+//! - the distro vendors' own formats: Red Hat CSAF VEX and advisories, Amazon ALAS, Azure Linux
+//!   OVAL, SUSE CVRF and OVAL (`SUSE:Linux Enterprise 15 SP6`, `openSUSE:Leap 15.2`).
 //!
 //! All of them become [`Advisory`] values with OSV semantics ([`Affected`], [`Range`],
 //! [`Event`], [`Status`]), stored under (ecosystem with release, normalised package name);
@@ -62,6 +64,7 @@ mod ecosystem;
 mod error;
 pub mod feed;
 mod fetch;
+mod locate;
 mod model;
 mod nvd_update;
 mod severity_table;
@@ -75,14 +78,15 @@ pub use discover::alpine_releases;
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};
 pub use error::DbError;
 pub use feed::ParseStats;
+pub use locate::Locate;
 pub use model::{
     Advisory, Affected, Event, Range, RangeKind, Rating, Severity, SeverityKind, Status,
     group_by_alias, vendor_rating,
 };
 pub use nvd_update::{NVD_API, NVD_SOURCE, NvdOptions, NvdReport, update_nvd};
 pub use sources::{
-    Config, DEFAULT_ALPINE, DEFAULT_AZURE_LINUX, DEFAULT_OSV_ECOSYSTEMS, FeedSource, UpdateOptions,
-    default_sources, select,
+    Config, DEFAULT_ALPINE, DEFAULT_AZURE_LINUX, DEFAULT_OSV_ECOSYSTEMS, FeedSource,
+    OPT_IN_ECOSYSTEMS, UpdateOptions, default_sources, opt_in_sources, select,
 };
 pub use store::{DbInfo, EcosystemCount, SCHEMA_VERSION, Snapshot, SourceInfo, VulnDb};
 pub use update::{ImportReport, Outcome, SourceOutcome, UpdateReport, export, import, update};

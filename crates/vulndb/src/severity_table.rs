@@ -153,3 +153,23 @@ pub(crate) fn counts(path: &Path, txn: &ReadTransaction) -> Result<BTreeMap<Stri
     }
     Ok(out)
 }
+
+/// Adds each source's CVE rows (key and encoded metrics) to `bytes`.
+pub(crate) fn add_bytes(
+    path: &Path,
+    txn: &ReadTransaction,
+    bytes: &mut BTreeMap<String, u64>,
+) -> Result<(), DbError> {
+    let table = match txn.open_table(CVE_SEVERITY) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+        Err(e) => return Err(DbError::store(path, e)),
+    };
+    for item in table.iter().map_err(|e| DbError::store(path, e))? {
+        let (key, value) = item.map_err(|e| DbError::store(path, e))?;
+        let (cve, source) = key.value();
+        *bytes.entry(source.to_string()).or_default() +=
+            (cve.len() + source.len() + value.value().len()) as u64;
+    }
+    Ok(())
+}

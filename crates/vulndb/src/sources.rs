@@ -9,12 +9,21 @@ use std::time::Duration;
 
 use crate::ecosystem::canonical_ecosystem;
 use crate::error::DbError;
+use crate::locate::Locate;
 
 const OSV_UPSTREAM: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 const ALPINE_UPSTREAM: &str = "https://secdb.alpinelinux.org";
 const DEBIAN_UPSTREAM: &str = "https://security-tracker.debian.org";
 const AZURE_LINUX_UPSTREAM: &str =
     "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main";
+const SUSE_UPSTREAM: &str = "https://ftp.suse.com/pub/projects/security/oval";
+const RED_HAT_UPSTREAM: &str = "https://security.access.redhat.com/data/csaf/v2/vex";
+const AMAZON_UPSTREAM: &str = "https://cdn.amazonlinux.com";
+
+/// Ecosystems whose vendor feeds `db update` fetches only when `--ecosystems` (or the config's
+/// `ecosystems`) names them: Red Hat's VEX archive is gigabytes unpacked, SUSE's OVAL hundreds
+/// of megabytes, and Amazon's are small but only useful to those who run Amazon Linux.
+pub const OPT_IN_ECOSYSTEMS: &[&str] = &["Red Hat", "Amazon Linux", "SUSE", "openSUSE"];
 
 /// Azure Linux and CBL-Mariner OVAL files fetched by default (the release is in the name).
 pub const DEFAULT_AZURE_LINUX: &[&str] = &["azurelinux-3.0-oval.xml", "cbl-mariner-2.0-oval.xml"];
@@ -62,6 +71,8 @@ pub struct FeedSource {
     pub upstream: String,
     /// Its path, the same on upstream and on mirrors.
     pub path: String,
+    /// Whether the path is the feed or an index naming it.
+    pub locate: Locate,
 }
 
 impl FeedSource {
@@ -73,6 +84,7 @@ impl FeedSource {
             path: format!("/{}/all.zip", ecosystem.replace(' ', "%20")),
             ecosystem,
             upstream: OSV_UPSTREAM.into(),
+            locate: Locate::Direct,
         }
     }
 
@@ -84,6 +96,7 @@ impl FeedSource {
             ecosystem: "Alpine".into(),
             upstream: ALPINE_UPSTREAM.into(),
             path: format!("/{release_repo}.json"),
+            locate: Locate::Direct,
         }
     }
 
@@ -100,6 +113,7 @@ impl FeedSource {
             ecosystem: ecosystem.into(),
             upstream: host.into(),
             path: format!("/{repo}/security.json"),
+            locate: Locate::Direct,
         }
     }
 
@@ -111,6 +125,50 @@ impl FeedSource {
             ecosystem: "Azure Linux".into(),
             upstream: AZURE_LINUX_UPSTREAM.into(),
             path: format!("/{file}"),
+            locate: Locate::Direct,
+        }
+    }
+
+    /// One SUSE OVAL file (`suse.linux.enterprise.server.15.xml.gz`, `opensuse.leap.15.6.xml.gz`).
+    pub fn suse_oval(file: &str) -> FeedSource {
+        FeedSource {
+            name: format!("suse-oval/{file}"),
+            ecosystem: if file.starts_with("opensuse") {
+                "openSUSE".into()
+            } else {
+                "SUSE".into()
+            },
+            upstream: SUSE_UPSTREAM.into(),
+            path: format!("/{file}"),
+            locate: Locate::Direct,
+        }
+    }
+
+    /// Red Hat's CSAF VEX files, all of them: the archive `archive_latest.txt` names
+    /// (`csaf_vex_2025-01-05.tar.zst`).
+    pub fn red_hat_csaf_vex() -> FeedSource {
+        FeedSource {
+            name: "redhat-csaf-vex".into(),
+            ecosystem: "Red Hat".into(),
+            upstream: RED_HAT_UPSTREAM.into(),
+            path: "/archive_latest.txt".into(),
+            locate: Locate::LatestName,
+        }
+    }
+
+    /// Amazon Linux's ALAS advisories of one release (`2`, `2023`): the `updateinfo` of its core
+    /// repository, found through the repository's `mirror.list`.
+    pub fn amazon_alas(release: &str) -> FeedSource {
+        let path = match release {
+            "2023" => "/al2023/core/mirrors/latest/x86_64/mirror.list".to_string(),
+            other => format!("/{other}/core/latest/x86_64/mirror.list"),
+        };
+        FeedSource {
+            name: format!("amazon-alas/{release}"),
+            ecosystem: "Amazon Linux".into(),
+            upstream: AMAZON_UPSTREAM.into(),
+            path,
+            locate: Locate::YumMirrorList,
         }
     }
 
@@ -121,6 +179,7 @@ impl FeedSource {
             ecosystem: "Debian".into(),
             upstream: DEBIAN_UPSTREAM.into(),
             path: "/tracker/data/json".into(),
+            locate: Locate::Direct,
         }
     }
 
@@ -154,8 +213,25 @@ pub fn default_sources() -> Vec<FeedSource> {
     out
 }
 
-/// Keeps the sources whose ecosystem is in `wanted` (case-insensitive, canonical names; an
-/// ecosystem with no default source, such as `Debian` via OSV, adds its OSV export).
+/// The vendor feeds of an opt-in ecosystem ([`OPT_IN_ECOSYSTEMS`]); empty for others.
+pub fn opt_in_sources(ecosystem: &str) -> Vec<FeedSource> {
+    match ecosystem {
+        "Red Hat" => vec![FeedSource::red_hat_csaf_vex()],
+        "Amazon Linux" => vec![
+            FeedSource::amazon_alas("2"),
+            FeedSource::amazon_alas("2023"),
+        ],
+        "SUSE" => vec![FeedSource::suse_oval(
+            "suse.linux.enterprise.server.15.xml.gz",
+        )],
+        "openSUSE" => vec![FeedSource::suse_oval("opensuse.leap.15.6.xml.gz")],
+        _ => Vec::new(),
+    }
+}
+
+/// Keeps the sources whose ecosystem is in `wanted` (case-insensitive, canonical names). An
+/// opt-in ecosystem adds its vendor feeds; another with no default source, such as `Debian` via
+/// OSV, adds its OSV export.
 pub fn select(sources: Vec<FeedSource>, wanted: &[String]) -> Vec<FeedSource> {
     if wanted.is_empty() {
         return sources;
@@ -170,7 +246,11 @@ pub fn select(sources: Vec<FeedSource>, wanted: &[String]) -> Vec<FeedSource> {
         .collect();
     for w in &wanted {
         if !out.iter().any(|s| s.ecosystem.eq_ignore_ascii_case(w)) {
-            out.push(FeedSource::osv(w));
+            let vendor = opt_in_sources(w);
+            if vendor.is_empty() {
+                out.push(FeedSource::osv(w));
+            }
+            out.extend(vendor);
         }
     }
     out
@@ -366,6 +446,25 @@ mod tests {
         assert!(names.contains(&"debian-tracker"));
         assert!(!names.iter().any(|n| n.starts_with("osv/Debian")));
         assert!(!names.contains(&"osv/Go"));
+        let vendors = select(
+            default_sources(),
+            &["Red Hat".into(), "amazon linux".into(), "SUSE".into()],
+        );
+        let names: Vec<_> = vendors.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "redhat-csaf-vex",
+                "amazon-alas/2",
+                "amazon-alas/2023",
+                "suse-oval/suse.linux.enterprise.server.15.xml.gz"
+            ]
+        );
+        assert!(default_sources().iter().all(|s| {
+            !OPT_IN_ECOSYSTEMS
+                .iter()
+                .any(|e| s.ecosystem.eq_ignore_ascii_case(e))
+        }));
 
         let config = Config::parse("mirror = http://m1\nmirror = http://m2 # second\nosv = Go\nalpine = v3.20/main\ntimeout = 2\n", "test").unwrap();
         assert_eq!(config.mirrors, ["http://m1", "http://m2"]);

@@ -217,6 +217,29 @@ impl VulnDb {
         severity_table::counts(&self.path, &txn)
     }
 
+    /// Per source, the bytes of its rows: encoded advisories (or CVE metrics) and their keys,
+    /// its share of the file before redb's pages and indexes. A walk over every row, kept out of
+    /// [`VulnDb::info`] like [`VulnDb::cve_severity_counts`].
+    pub fn source_bytes(&self) -> Result<BTreeMap<String, u64>, DbError> {
+        let store = |e: redb::StorageError| DbError::store(&self.path, e);
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| DbError::store(&self.path, e))?;
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        let table = txn
+            .open_table(ADVISORIES)
+            .map_err(|e| DbError::store(&self.path, e))?;
+        for item in table.iter().map_err(store)? {
+            let (key, value) = item.map_err(store)?;
+            let (ecosystem, package, source) = key.value();
+            let bytes = ecosystem.len() + package.len() + source.len() + value.value().len();
+            *out.entry(source.to_string()).or_default() += bytes as u64;
+        }
+        severity_table::add_bytes(&self.path, &txn, &mut out)?;
+        Ok(out)
+    }
+
     fn schema(&self) -> Result<u32, DbError> {
         let txn = self
             .db

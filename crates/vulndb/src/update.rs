@@ -11,6 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::error::DbError;
 use crate::feed::{self, Format, ParseStats, Records};
 use crate::fetch::{self, Fetched, Validators};
+use crate::locate;
 use crate::sources::{FeedSource, UpdateOptions};
 use crate::store::{self, EncodedRows, SourceInfo, Writer, now};
 
@@ -182,8 +183,7 @@ fn load_source(
         last_modified: k.last_modified.clone(),
     });
     let dest = download_dir.join(source.name.replace(['/', ' ', ':'], "_"));
-    let urls = source.urls(&options.mirrors);
-    let (url, file, validators) = match fetch::fetch(agent, &urls, &have, &dest, options, bar)? {
+    let (url, file, validators) = match locate::fetch(agent, source, &have, &dest, options, bar)? {
         Fetched::NotModified { url } => return Ok(Loaded::NotModified { url }),
         Fetched::Body {
             url,

@@ -376,3 +376,46 @@ fn bad_files_in_a_feed_directory_are_skipped_and_the_rest_imports() {
     assert!(!db.advisories("Wolfi", "busybox").unwrap().is_empty());
     assert_eq!(db.advisories("Alpine:v3.9", "openssl").unwrap(), before);
 }
+
+/// Bytes per source: every source's rows are counted under its own name, a source's count does
+/// not depend on what else the database holds, and together they fit in the file.
+#[test]
+fn bytes_per_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = write(
+        dir.path(),
+        "small.json",
+        &osv_record("GHSA-1", "PyPI", "jinja2", "3.1.3"),
+    );
+    let records: Vec<String> = (0..20)
+        .map(|i| {
+            osv_record(
+                &format!("GO-{i}"),
+                "Go",
+                &format!("example.com/m{i}"),
+                "1.0.0",
+            )
+        })
+        .collect();
+    let large = write(
+        dir.path(),
+        "large.json",
+        &format!("[{}]", records.join(",")),
+    );
+    let both = dir.path().join("both.redb");
+    import(&both, &[small.clone(), large.clone()]).unwrap();
+    let alone = dir.path().join("alone.redb");
+    import(&alone, std::slice::from_ref(&small)).unwrap();
+
+    let db = VulnDb::open(&both).unwrap();
+    let bytes = db.source_bytes().unwrap();
+    let name = |p: &PathBuf| format!("import:{}", std::fs::canonicalize(p).unwrap().display());
+    let (s, l) = (bytes[&name(&small)], bytes[&name(&large)]);
+    assert!(s > 0 && l > 10 * s, "{bytes:?}");
+    assert_eq!(bytes.len(), 2);
+    assert!(s + l < db.info().unwrap().file_size);
+    assert_eq!(
+        VulnDb::open(&alone).unwrap().source_bytes().unwrap()[&name(&small)],
+        s
+    );
+}

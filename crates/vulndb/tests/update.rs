@@ -398,3 +398,166 @@ fn azure_linux_oval_under_its_upstream_paths() {
     let db = VulnDb::open(&db_path).unwrap();
     assert_eq!(db.advisories("Azure Linux:2", "mysql").unwrap().len(), 2);
 }
+
+/// Builds a zstd-compressed tar of `files` (name in the archive, bytes), as Red Hat publishes
+/// its VEX archive.
+fn tar_zst(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes.as_slice())
+            .unwrap();
+    }
+    zstd::encode_all(tar.into_inner().unwrap().as_slice(), 3).unwrap()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// The opt-in vendor feeds under their upstream paths, from real records: SUSE's OVAL
+/// (gzip), Red Hat's VEX archive named by `archive_latest.txt` (a tar.zst of the real VEX file,
+/// packed here), and Amazon's `updateinfo` found through `mirror.list` and the real
+/// `repomd.xml`. A second update is one 304 per feed; a truncated new archive and a failing
+/// `mirror.list` keep what was stored.
+#[test]
+fn vendor_feeds_through_their_indexes() {
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start();
+    let serve = |path: &str, body: Vec<u8>| {
+        server.set(
+            path,
+            Reply::Serve {
+                body,
+                etag: format!("\"{path}\""),
+            },
+        )
+    };
+    let read = |file: &str| std::fs::read(data.join(file)).unwrap();
+    serve(
+        "/suse.linux.enterprise.server.15.xml.gz",
+        gzip(&read("suse/oval/suse_truncated.xml")),
+    );
+    serve(
+        "/archive_latest.txt",
+        b"csaf_vex_2024-11-20.tar.zst\n".to_vec(),
+    );
+    let vex = read("redhat-csaf-vex/csaf-vex/cve-2024-10041.json");
+    serve(
+        "/csaf_vex_2024-11-20.tar.zst",
+        tar_zst(&[
+            ("2024/cve-2024-10041.json", vex.clone()),
+            ("index.txt", b"x".to_vec()),
+        ]),
+    );
+    for (mirror_list, repo, updateinfo) in [
+        (
+            "/2/core/latest/x86_64/mirror.list",
+            "/2/core/2.0/x86_64/abc",
+            "amazon-alas/updateinfo_2_items.xml.gz",
+        ),
+        (
+            "/al2023/core/mirrors/latest/x86_64/mirror.list",
+            "/al2023/core/guids/g1/x86_64",
+            "amazon-alas/updateinfo_AL2023.xml.gz",
+        ),
+    ] {
+        serve(
+            mirror_list,
+            format!("{}{repo}/\n", server.base).into_bytes(),
+        );
+        serve(
+            &format!("{repo}/repodata/repomd.xml"),
+            read("amazon-alas/repomd.xml"),
+        );
+        // The real repomd.xml names `repodata/updateinfo.xml.gz`.
+        serve(
+            &format!("{repo}/repodata/updateinfo.xml.gz"),
+            read(updateinfo),
+        );
+    }
+    let sources: Vec<FeedSource> = ["SUSE", "Red Hat", "Amazon Linux"]
+        .into_iter()
+        .flat_map(plinth_vulndb::opt_in_sources)
+        .collect();
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let db_path = dir.path().join("vuln.redb");
+    let report = update(&db_path, &options(&server, sources.clone())).unwrap();
+    for name in &names {
+        assert!(
+            matches!(outcome(&report, name), Outcome::Updated { .. }),
+            "{name}: {:?}",
+            outcome(&report, name)
+        );
+    }
+    let check = |db: &VulnDb| {
+        assert!(
+            !db.advisories("SUSE:Linux Enterprise 15", "kernel-default")
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            db.advisories("Red Hat:enterprise_linux:9::baseos", "pam")
+                .unwrap()[0]
+                .id,
+            "CVE-2024-10041"
+        );
+        assert_eq!(
+            db.advisories("Amazon Linux:2023", "rsyslog").unwrap()[0].id,
+            "ALAS2023-2023-001"
+        );
+        assert!(
+            db.advisories("Amazon Linux:2", "qemu-img")
+                .unwrap()
+                .iter()
+                .any(|a| a.id == "ALAS2-2018-942")
+        );
+    };
+    check(&VulnDb::open(&db_path).unwrap());
+
+    let again = update(&db_path, &options(&server, sources.clone())).unwrap();
+    for name in &names {
+        assert!(
+            matches!(outcome(&again, name), Outcome::NotModified { .. }),
+            "{name}: {:?}",
+            outcome(&again, name)
+        );
+    }
+    assert_eq!(server.hits("/csaf_vex_2024-11-20.tar.zst"), 2);
+    assert_eq!(server.hits("/archive_latest.txt"), 2);
+
+    serve(
+        "/archive_latest.txt",
+        b"csaf_vex_2024-11-21.tar.zst\n".to_vec(),
+    );
+    server.set(
+        "/csaf_vex_2024-11-21.tar.zst",
+        Reply::Truncate(tar_zst(&[("2024/cve-2024-10041.json", vex)])),
+    );
+    server.set("/2/core/latest/x86_64/mirror.list", Reply::Status(500));
+    let failed = update(&db_path, &options(&server, sources)).unwrap();
+    let Outcome::Failed(e) = outcome(&failed, "redhat-csaf-vex") else {
+        panic!("{failed:?}")
+    };
+    assert!(
+        e.to_string().contains("truncated") && e.to_string().contains("2024-11-21"),
+        "{e}"
+    );
+    let Outcome::Failed(e) = outcome(&failed, "amazon-alas/2") else {
+        panic!("{failed:?}")
+    };
+    assert!(
+        e.to_string().contains("HTTP 500") && e.to_string().contains("mirror.list"),
+        "{e}"
+    );
+    check(&VulnDb::open(&db_path).unwrap());
+}

@@ -125,3 +125,96 @@ fn amazon_updateinfo_and_azure_linux_oval() {
     assert_eq!(fixed_of(&freeglut[0].affected), ["0:3.4.0-1.azl3"]);
     assert_eq!(freeglut[0].rating(), Rating::High);
 }
+
+/// SUSE's real OVAL and CVRF: keyed per service pack (the CVRF's openSUSE 13.2 as
+/// `openSUSE:13.2`), SUSE's rating kept, `version equals 0`
+/// read as not affected, and the criteria that cannot be read (tests the truncated file no
+/// longer holds, an `evr` operation `6` that OVAL does not define) named in the skipped list.
+#[test]
+fn suse_oval_and_cvrf() {
+    let Some(data) = vulndata() else { return };
+    let (_dir, db, report) = imported(&[data.join("suse")]);
+    let sle15 = db
+        .advisories("SUSE:Linux Enterprise 15", "kernel-default")
+        .unwrap();
+    let ids: Vec<&str> = sle15.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-1999-0524", "CVE-2021-29154"]);
+    assert_eq!(sle15[0].affected[0].status, Status::NotAffected);
+    assert_eq!(fixed_of(&sle15[1].affected), ["0:4.12.14-150.72.1"]);
+    let vendor = &sle15[1].severity[0];
+    assert_eq!(
+        (vendor.source.as_str(), vendor.level.as_deref()),
+        ("suse", Some("Important"))
+    );
+    // 15 SP1-BCL and 15 SP1-LTSS state the same fix: one entry.
+    let sp1 = db
+        .advisories("SUSE:Linux Enterprise 15 SP1", "kernel-default")
+        .unwrap();
+    assert_eq!(fixed_of(&sp1[0].affected), ["0:4.12.14-197.89.2"]);
+    let crypto = db
+        .advisories("SUSE:Linux Enterprise 15", "python3-cryptography")
+        .unwrap();
+    assert_eq!(crypto[0].affected[0].status, Status::NotAffected);
+    assert!(
+        db.advisories("SUSE:Linux Enterprise 15", "krb5")
+            .unwrap()
+            .is_empty()
+    );
+
+    // One record per update and package, its CVEs as aliases (as ALAS records are kept).
+    let pillow = db.advisories("openSUSE:13.2", "python-Pillow").unwrap();
+    assert_eq!(pillow.len(), 1);
+    assert_eq!(pillow[0].id, "openSUSE-SU-2015:0798-1");
+    assert_eq!(
+        pillow[0].aliases,
+        ["CVE-2014-3589", "CVE-2014-3598", "CVE-2014-9601"]
+    );
+    assert_eq!(fixed_of(&pillow[0].affected), ["2.8.1-3.3.1"]);
+    assert_eq!(pillow[0].rating(), Rating::Medium); // SUSE's "moderate"
+
+    let stats = &report.sources[0].stats;
+    let skipped = stats.first_skipped.join("\n");
+    assert_eq!(stats.skipped, 3, "{skipped}");
+    assert!(skipped.contains("suse_truncated.xml oval:org.opensuse.security:def:20101323: test oval:org.opensuse.security:tst:2009480345: unknown <evr> operation `6`"), "{skipped}");
+    assert!(
+        skipped.contains(
+            "def:202129154: test oval:org.opensuse.security:tst:2009507175 is not in the file"
+        ),
+        "{skipped}"
+    );
+}
+
+/// A SUSE directory with a truncated OVAL file, an HTML page saved as `.xml` and a CVRF with an
+/// element CVRF does not define: the bad files are named, the rest imports.
+#[test]
+fn suse_bad_files_are_named_and_the_rest_imports() {
+    let Some(data) = vulndata() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let oval = std::fs::read(data.join("suse/oval/suse_truncated.xml")).unwrap();
+    std::fs::write(dir.path().join("half-oval.xml"), &oval[..oval.len() / 2]).unwrap();
+    std::fs::write(
+        dir.path().join("login.xml"),
+        "<!DOCTYPE html><html><body>Sign in</body></html>",
+    )
+    .unwrap();
+    let cvrf =
+        std::fs::read_to_string(data.join("suse/cvrf/cvrf-opensuse-su-2015-0798-1.xml")).unwrap();
+    let extended = cvrf.replacen("<CVE>", "<Exploited>unknown</Exploited>\n    <CVE>", 1);
+    assert_ne!(extended, cvrf);
+    std::fs::write(dir.path().join("cvrf.xml"), extended).unwrap();
+
+    let (_db_dir, db, report) = imported(&[dir.path().to_path_buf()]);
+    assert_eq!(
+        db.advisories("openSUSE:13.2", "python-Pillow-tk").unwrap()[0]
+            .aliases
+            .len(),
+        3
+    );
+    let skipped = report.sources[0].stats.first_skipped.join("\n");
+    assert_eq!(report.sources[0].stats.skipped, 2, "{skipped}");
+    assert!(skipped.contains("half-oval.xml"), "{skipped}");
+    assert!(
+        skipped.contains("login.xml") && skipped.contains("HTML"),
+        "{skipped}"
+    );
+}

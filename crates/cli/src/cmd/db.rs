@@ -26,8 +26,9 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum DbCommand {
-    /// Download the advisory feeds (OSV exports, Alpine/Wolfi/Chainguard secdb, Debian tracker)
-    /// and rebuild.
+    /// Download the advisory feeds (OSV exports, Alpine/Wolfi/Chainguard secdb, Debian tracker,
+    /// Azure Linux OVAL) and rebuild. Red Hat CSAF VEX, Amazon Linux ALAS and SUSE/openSUSE OVAL
+    /// are large or specialised: fetched only when `--ecosystems` names them.
     Update(UpdateArgs),
     /// Build from local files, directories, OSV zips or a bundle made by `db export`.
     Import {
@@ -125,7 +126,10 @@ struct UpdateArgs {
     /// $XDG_CONFIG_HOME/plinth/db.conf when it exists]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Fetch only these ecosystems (comma-separated: Go,PyPI,npm,Alpine,Debian,Ubuntu,…).
+    /// Fetch only these ecosystems (comma-separated: Go,PyPI,npm,Alpine,Debian,Ubuntu,…). Opt-in
+    /// vendor feeds, fetched only when named here: `Red Hat` (CSAF VEX, gigabytes unpacked),
+    /// `Amazon Linux` (ALAS updateinfo of 2 and 2023), `SUSE` (SLES 15 OVAL), `openSUSE` (Leap
+    /// 15.6 OVAL).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     ecosystems: Vec<String>,
     /// Seconds to wait to connect, and for each read before a server counts as stalled.
@@ -505,18 +509,24 @@ fn run_info(path: &std::path::Path, format: InfoFormat) -> CmdResult {
     let db = VulnDb::open(path).map_err(fail)?;
     let info = db.info().map_err(fail)?;
     let cves = db.cve_severity_counts().map_err(fail)?;
+    let bytes = db.source_bytes().map_err(fail)?;
     crate::output::write_to(None, |out| match format {
         InfoFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &info_json(&info, &cves))?;
+            serde_json::to_writer_pretty(&mut *out, &info_json(&info, &cves, &bytes))?;
             writeln!(out)
         }
-        InfoFormat::Table => render_info(out, &info, &cves),
+        InfoFormat::Table => render_info(out, &info, &cves, &bytes),
     })
     .code(exit::OUTPUT)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn info_json(info: &DbInfo, cves: &BTreeMap<String, u64>) -> serde_json::Value {
+/// `bytes`: each source's rows ([`VulnDb::source_bytes`]).
+fn info_json(
+    info: &DbInfo,
+    cves: &BTreeMap<String, u64>,
+    bytes: &BTreeMap<String, u64>,
+) -> serde_json::Value {
     serde_json::json!({
         "path": info.path,
         "schema": info.schema,
@@ -534,6 +544,7 @@ fn info_json(info: &DbInfo, cves: &BTreeMap<String, u64>) -> serde_json::Value {
             "skipped": s.stats.skipped,
             "first_skipped": s.stats.first_skipped,
             "withdrawn": s.stats.withdrawn,
+            "bytes": bytes.get(&s.name).copied().unwrap_or(0),
             "ecosystems": s.ecosystems,
         })).collect::<Vec<_>>(),
         "ecosystems": info.ecosystems,
@@ -545,6 +556,7 @@ fn render_info(
     out: &mut dyn Write,
     info: &DbInfo,
     cves: &BTreeMap<String, u64>,
+    bytes: &BTreeMap<String, u64>,
 ) -> std::io::Result<()> {
     writeln!(out, "Database:  {}", info.path.display())?;
     writeln!(out, "Schema:    {}", info.schema)?;
@@ -558,16 +570,17 @@ fn render_info(
     writeln!(out)?;
     writeln!(
         out,
-        "{:<40} {:>10} {:>8} {:<20} ORIGIN",
-        "SOURCE", "ADVISORIES", "SKIPPED", "LOADED"
+        "{:<40} {:>10} {:>8} {:>12} {:<20} ORIGIN",
+        "SOURCE", "ADVISORIES", "SKIPPED", "BYTES", "LOADED"
     )?;
     for s in &info.sources {
         writeln!(
             out,
-            "{:<40} {:>10} {:>8} {:<20} {}",
+            "{:<40} {:>10} {:>8} {:>12} {:<20} {}",
             s.name,
             s.stats.records,
             s.stats.skipped,
+            bytes.get(&s.name).copied().unwrap_or(0),
             format_time(s.loaded_at),
             s.origin
         )?;

@@ -1,5 +1,6 @@
 //! Feed parsers: OSV records (files, directories, `all.zip`), Alpine secdb (JSON and the legacy
-//! YAML), Debian's security tracker JSON. Each parser turns its format into [`Advisory`] values
+//! YAML), Debian's security tracker JSON, and the distro vendors' own formats (Red Hat CSAF,
+//! Amazon ALAS, Azure Linux OVAL, SUSE CVRF and OVAL). Each parser turns its format into [`Advisory`] values
 //! keyed by (ecosystem, package) and hands them to a [`Records`] collector. NVD CVE API 2.0
 //! documents and CVE JSON 5 records name no packages: they add per-CVE severities instead.
 //!
@@ -15,11 +16,12 @@ pub mod debian;
 pub mod nvd;
 pub mod osv;
 pub mod oval;
+pub mod suse;
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Seek};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -169,8 +171,14 @@ pub enum Format {
     Csaf,
     /// Gzip: decompressed, then sniffed again (`updateinfo.xml.gz`).
     Gzip,
+    /// A zstd-compressed tar of feed files (Red Hat's `csaf_vex_2025-01-05.tar.zst`).
+    ZstdTar,
     /// Azure Linux / CBL-Mariner OVAL definitions.
     Oval,
+    /// SUSE / openSUSE OVAL definitions.
+    SuseOval,
+    /// A SUSE CVRF 1.2 advisory.
+    Cvrf,
     /// A yum `updateinfo.xml`: Amazon Linux's ALAS advisories.
     Updateinfo,
     /// One ALAS advisory in vuln-list's JSON form.
@@ -193,6 +201,9 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(Format::Gzip);
     }
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Ok(Format::ZstdTar);
+    }
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
@@ -202,8 +213,20 @@ pub fn sniff(head: &[u8]) -> Result<Format, String> {
         .get(..trimmed.len().min(64))
         .unwrap_or("")
         .to_ascii_lowercase();
-    let xml_roots = ["<?xml", "<oval_definitions", "<updates", "<repomd"];
+    let xml_roots = [
+        "<?xml",
+        "<oval_definitions",
+        "<updates",
+        "<repomd",
+        "<cvrfdoc",
+    ];
     if xml_roots.iter().any(|root| trimmed.starts_with(root)) {
+        if oval::is_oval(&text) && suse::oval::is_suse_oval(&text) {
+            return Ok(Format::SuseOval);
+        }
+        if suse::cvrf::is_cvrf(&text) {
+            return Ok(Format::Cvrf);
+        }
         if oval::is_oval(&text) {
             return Ok(Format::Oval);
         }
@@ -305,6 +328,7 @@ pub fn read_file(path: &Path, source: &str, records: &mut Records) -> Result<(),
             what: "a plinth database bundle, not a feed (use `plinth db import`)".into(),
         }),
         Format::Gzip => read_gzip(path, file, source, records),
+        Format::ZstdTar => read_zstd_tar(path, file, source, records),
         other => read_bytes(path, other, &read_rest(path, head, file)?, source, records),
     }
 }
@@ -326,10 +350,12 @@ fn read_bytes(
         Format::Cve5 => cve5::read(path, bytes, records),
         Format::Csaf => csaf::read(path, bytes, source, records),
         Format::Oval => oval::read(path, bytes, source, records),
+        Format::SuseOval => suse::oval::read(path, bytes, source, records),
+        Format::Cvrf => suse::cvrf::read(path, bytes, source, records),
         Format::Updateinfo => alas::read_updateinfo(path, bytes, source, records),
         Format::AlasJson => alas::read_json(path, bytes, source, records),
         Format::Cve5Delta | Format::CpeMap | Format::RepoMd => Ok(()),
-        Format::Zip | Format::Redb | Format::Gzip => Err(DbError::NotAFeed {
+        Format::Zip | Format::Redb | Format::Gzip | Format::ZstdTar => Err(DbError::NotAFeed {
             path: path.into(),
             what: "a zip, bundle or gzip inside gzip: not a feed".into(),
         }),
@@ -361,6 +387,48 @@ fn read_gzip(
         what,
     })?;
     read_bytes(path, format, &bytes, source, records)
+}
+
+/// A zstd-compressed tar, streamed: each feed file in it is read as if it were in a directory,
+/// and one that cannot be read is skipped and named (`archive.tar.zst!2024/cve-2024-1.json`).
+fn read_zstd_tar(
+    path: &Path,
+    mut file: fs::File,
+    source: &str,
+    records: &mut Records,
+) -> Result<(), DbError> {
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| DbError::io(path, e))?;
+    let malformed = |e: std::io::Error| DbError::Malformed {
+        path: path.into(),
+        format: "zstd tar",
+        message: e.to_string(),
+    };
+    let decoder = zstd::stream::read::Decoder::new(file).map_err(malformed)?;
+    let mut archive = tar::Archive::new(decoder);
+    for entry in archive.entries().map_err(malformed)? {
+        let mut entry = entry.map_err(malformed)?;
+        let name = entry.path().map_err(malformed)?.into_owned();
+        if !entry.header().entry_type().is_file() || !looks_like_feed_name(&name) {
+            continue;
+        }
+        let inner = PathBuf::from(format!("{}!{}", path.display(), name.display()));
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(MAX_DOCUMENT)
+            .read_to_end(&mut bytes)
+            .map_err(malformed)?;
+        let read = sniff(&bytes[..bytes.len().min(64 * 1024)])
+            .map_err(|what| DbError::NotAFeed {
+                path: inner.clone(),
+                what,
+            })
+            .and_then(|format| read_bytes(&inner, format, &bytes, source, records));
+        if let Err(e) = read {
+            records.stats.skip(e.to_string());
+        }
+    }
+    Ok(())
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

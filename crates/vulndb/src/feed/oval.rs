@@ -11,6 +11,9 @@
 //!
 //! Records are keyed `Azure Linux:<major>` by the release in the file name (the XML names none),
 //! under the source package, with Microsoft's `<severity>` as the vendor severity.
+//!
+//! [`RpmInfo`] (a criterion's test → package and state) and [`Bound`] serve SUSE's OVAL too
+//! (`super::suse::oval`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -43,23 +46,13 @@ pub fn read(path: &Path, bytes: &[u8], source: &str, records: &mut Records) -> R
                 .into(),
         });
     };
-    let by_id = |tag: &str| -> HashMap<&str, Node> {
-        doc.descendants()
-            .filter(|n| n.tag_name().name() == tag)
-            .filter_map(|n| Some((n.attribute("id")?, n)))
-            .collect()
-    };
-    let (tests, objects, states) = (
-        by_id("rpminfo_test"),
-        by_id("rpminfo_object"),
-        by_id("rpminfo_state"),
-    );
+    let rpminfo = RpmInfo::of(&doc);
     for def in doc
         .descendants()
         .filter(|n| n.tag_name().name() == "definition")
     {
         let name = def.attribute("id").unwrap_or("definition");
-        match definition(def, &tests, &objects, &states, source) {
+        match definition(def, &rpminfo, source) {
             Some((package, advisory)) => records.add(ecosystem.clone(), package, advisory),
             None => records.stats.skip(format!("{} {name}", path.display())),
         }
@@ -81,17 +74,84 @@ fn ecosystem_of(path: &Path) -> Option<String> {
         .then(|| format!("Azure Linux:{major}"))
 }
 
-fn child<'a, 'i>(node: Node<'a, 'i>, tag: &str) -> Option<Node<'a, 'i>> {
+pub(crate) fn child<'a, 'i>(node: Node<'a, 'i>, tag: &str) -> Option<Node<'a, 'i>> {
     node.children().find(|n| n.tag_name().name() == tag)
 }
 
-fn definition(
-    def: Node,
-    tests: &HashMap<&str, Node>,
-    objects: &HashMap<&str, Node>,
-    states: &HashMap<&str, Node>,
-    source: &str,
-) -> Option<(String, Advisory)> {
+/// The `rpminfo` tests, objects and states of one OVAL document, by id: what a criterion's
+/// `test_ref` names.
+pub(crate) struct RpmInfo<'a, 'i> {
+    tests: HashMap<&'a str, Node<'a, 'i>>,
+    objects: HashMap<&'a str, Node<'a, 'i>>,
+    states: HashMap<&'a str, Node<'a, 'i>>,
+}
+
+/// One resolved test: the package it looks at and the state it compares against.
+pub(crate) struct Check<'a, 'i> {
+    pub name: &'a str,
+    pub state: Node<'a, 'i>,
+}
+
+/// An `evr` state as an OSV bound.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Bound {
+    /// `less than X`: fixed in X.
+    Below(String),
+    /// `less than or equal X`: X is the last affected version.
+    AtMost(String),
+    /// `greater than (or equal) X`: affected from X on.
+    Above(String),
+}
+
+impl<'a, 'i> RpmInfo<'a, 'i> {
+    pub(crate) fn of(doc: &'a Document<'i>) -> Self {
+        let by_id = |tag: &str| -> HashMap<&'a str, Node<'a, 'i>> {
+            doc.descendants()
+                .filter(|n| n.tag_name().name() == tag)
+                .filter_map(|n| Some((n.attribute("id")?, n)))
+                .collect()
+        };
+        RpmInfo {
+            tests: by_id("rpminfo_test"),
+            objects: by_id("rpminfo_object"),
+            states: by_id("rpminfo_state"),
+        }
+    }
+
+    /// The package and state a test compares, or `None` when a reference leads nowhere.
+    pub(crate) fn check(&self, test_ref: &str) -> Option<Check<'a, 'i>> {
+        let test = self.tests.get(test_ref)?;
+        let object = self
+            .objects
+            .get(child(*test, "object")?.attribute("object_ref")?)?;
+        let state = self
+            .states
+            .get(child(*test, "state")?.attribute("state_ref")?)?;
+        Some(Check {
+            name: child(*object, "name")?.text()?.trim(),
+            state: *state,
+        })
+    }
+}
+
+impl Check<'_, '_> {
+    /// The state's `evr` comparison, or what is wrong with it.
+    pub(crate) fn bound(&self) -> Result<Bound, String> {
+        let evr = child(self.state, "evr").ok_or("a state without <evr>")?;
+        let version = evr.text().unwrap_or("").trim().to_string();
+        if version.is_empty() {
+            return Err("an empty <evr>".into());
+        }
+        match evr.attribute("operation").unwrap_or("") {
+            "less than" => Ok(Bound::Below(version)),
+            "less than or equal" => Ok(Bound::AtMost(version)),
+            "greater than" | "greater than or equal" => Ok(Bound::Above(version)),
+            other => Err(format!("unknown <evr> operation `{other}`")),
+        }
+    }
+}
+
+fn definition(def: Node, rpminfo: &RpmInfo, source: &str) -> Option<(String, Advisory)> {
     let meta = child(def, "metadata")?;
     let cve = child(meta, "reference")?.attribute("ref_id")?.to_string();
     let mut package = None;
@@ -101,17 +161,12 @@ fn definition(
         .descendants()
         .filter(|n| n.tag_name().name() == "criterion")
     {
-        let test = tests.get(criterion.attribute("test_ref")?)?;
-        let object = objects.get(child(*test, "object")?.attribute("object_ref")?)?;
-        let state = states.get(child(*test, "state")?.attribute("state_ref")?)?;
-        package = Some(child(*object, "name")?.text()?.trim().to_string());
-        let evr = child(*state, "evr")?;
-        let version = evr.text()?.trim().to_string();
-        match evr.attribute("operation")? {
-            "less than" => events.push(Event::Fixed(version)),
-            "less than or equal" => events.push(Event::LastAffected(version)),
-            "greater than" | "greater than or equal" => introduced = version,
-            _ => return None,
+        let check = rpminfo.check(criterion.attribute("test_ref")?)?;
+        package = Some(check.name.to_string());
+        match check.bound().ok()? {
+            Bound::Below(version) => events.push(Event::Fixed(version)),
+            Bound::AtMost(version) => events.push(Event::LastAffected(version)),
+            Bound::Above(version) => introduced = version,
         }
     }
     let package = package?;
