@@ -40,7 +40,14 @@ fn import_info_export_and_reimport_real_feeds() {
         .unwrap();
     assert!(out.status.success());
     let table = String::from_utf8(out.stdout).unwrap();
-    for needle in ["Alpine:v3.20", "Debian:12", "PyPI", "crates.io", "Built:"] {
+    for needle in [
+        "Alpine:v3.20",
+        "Debian:12",
+        "PyPI",
+        "crates.io",
+        "Built:",
+        "BYTES",
+    ] {
         assert!(table.contains(needle), "{needle} missing from\n{table}");
     }
 
@@ -70,6 +77,15 @@ fn import_info_export_and_reimport_real_feeds() {
     assert_eq!(json["sources"].as_array().unwrap().len(), 3);
     assert_eq!(json["ecosystems"]["Debian:12"]["packages"], 1);
     assert_eq!(json["ecosystems"]["npm"]["advisories"], 3);
+    // Each source's rows, as the table's BYTES column shows them: all there, within the file.
+    let bytes: Vec<u64> = json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["bytes"].as_u64().unwrap())
+        .collect();
+    assert!(bytes.iter().all(|&b| b > 0), "{bytes:?}");
+    assert!(bytes.iter().sum::<u64>() < json["file_size"].as_u64().unwrap());
 }
 
 #[test]
