@@ -12,8 +12,8 @@ pub struct Query {
     /// name it; `Red Hat:9` for RHEL, whose records live under several CPE keys (`lookups`).
     pub ecosystem: String,
     /// The name advisories use: the source package for OS packages (the binary for Red Hat,
-    /// Amazon and SUSE), `group:artifact` for Maven, the module path for Go (`stdlib` for the Go standard
-    /// library).
+    /// Amazon and SUSE), `group:artifact` for Maven, the module path for Go (`stdlib` for the Go
+    /// standard library).
     pub name: String,
     /// The version to compare: Debian's source version when it differs from the binary's.
     pub version: String,

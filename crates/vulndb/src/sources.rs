@@ -21,8 +21,9 @@ const RED_HAT_UPSTREAM: &str = "https://security.access.redhat.com/data/csaf/v2/
 const AMAZON_UPSTREAM: &str = "https://cdn.amazonlinux.com";
 
 /// Ecosystems whose vendor feeds `db update` fetches only when `--ecosystems` (or the config's
-/// `ecosystems`) names them: Red Hat's VEX archive is gigabytes unpacked, SUSE's OVAL hundreds
-/// of megabytes, and Amazon's are small but only useful to those who run Amazon Linux.
+/// `ecosystems`) names them: Red Hat's VEX archive holds a file for every CVE Red Hat has rated
+/// and SUSE's OVAL every SLE 15 product, large downloads only users of those distros need;
+/// Amazon's are small but useful only to those who run Amazon Linux.
 pub const OPT_IN_ECOSYSTEMS: &[&str] = &["Red Hat", "Amazon Linux", "SUSE", "openSUSE"];
 
 /// Azure Linux and CBL-Mariner OVAL files fetched by default (the release is in the name).

@@ -127,7 +127,7 @@ struct UpdateArgs {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Fetch only these ecosystems (comma-separated: Go,PyPI,npm,Alpine,Debian,Ubuntu,…). Opt-in
-    /// vendor feeds, fetched only when named here: `Red Hat` (CSAF VEX, gigabytes unpacked),
+    /// vendor feeds, fetched only when named here: `Red Hat` (the whole CSAF VEX archive),
     /// `Amazon Linux` (ALAS updateinfo of 2 and 2023), `SUSE` (SLES 15 OVAL), `openSUSE` (Leap
     /// 15.6 OVAL).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
