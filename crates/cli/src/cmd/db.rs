@@ -90,6 +90,7 @@ impl RegistryLogin {
             ca_certs: self.ca_certs.clone(),
             timeout,
             platform: None,
+            offline: false,
         }
         .registry()
     }
