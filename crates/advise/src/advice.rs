@@ -680,9 +680,15 @@ pub fn text(facts: &Facts, advice: &[Advice], out: &mut dyn std::io::Write) -> s
         mb(facts.size.uncompressed as i64),
         facts.packages.total
     )?;
+    let split = match facts.vulnerabilities.as_ref().map(|v| (v.in_base, v.added)) {
+        Some((Some(base), Some(added))) => {
+            format!("; vulnerabilities: {base} in the base, {added} added on top")
+        }
+        _ => String::new(),
+    };
     writeln!(
         out,
-        "base image: {} ({})",
+        "base image: {} ({}){split}",
         facts.base.label(),
         facts.base.evidence
     )?;

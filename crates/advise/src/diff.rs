@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use plinth_scan::Finding;
+use plinth_scan::{Finding, Origin};
 use plinth_version::Scheme;
 use serde::Serialize;
 
@@ -64,12 +64,15 @@ pub struct VulnDiff {
     pub introduced: Vec<VulnRef>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct VulnRef {
     pub id: String,
     pub package: String,
     pub version: String,
     pub severity: String,
+    /// `base`, `added` or `unknown`: whether the package came with the base image of the
+    /// side it is on (the old image's for a fix, the new one's for an introduction).
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +215,7 @@ fn vuln_set(f: &[Finding]) -> BTreeMap<(String, String), VulnRef> {
                     package: f.package.clone(),
                     version: f.installed_version.clone(),
                     severity: f.severity.level.as_str().to_string(),
+                    origin: f.origin,
                 },
             )
         })
@@ -256,6 +260,39 @@ fn layers(old: &Gathered, new: &Gathered) -> Vec<LayerChange> {
             }
         })
         .collect()
+}
+
+/// `2 in the base, 1 added on top`, with `1 of unknown origin` when a side's split is unknown.
+fn by_origin(v: &[VulnRef]) -> String {
+    let count = |o: Origin| v.iter().filter(|f| f.origin == o).count();
+    let mut s = format!(
+        "{} in the base, {} added on top",
+        count(Origin::Base),
+        count(Origin::Added)
+    );
+    if count(Origin::Unknown) > 0 {
+        s += &format!(", {} of unknown origin", count(Origin::Unknown));
+    }
+    s
+}
+
+fn vuln_row(f: &VulnRef) -> String {
+    format!(
+        "{} in `{}` {} ({}, {})",
+        f.id,
+        f.package,
+        f.version,
+        f.severity,
+        origin_name(f.origin)
+    )
+}
+
+fn origin_name(o: Origin) -> &'static str {
+    match o {
+        Origin::Base => "base",
+        Origin::Added => "added",
+        Origin::Unknown => "origin unknown",
+    }
 }
 
 fn signed(n: i64) -> String {
@@ -308,22 +345,32 @@ pub fn text(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
         Some(v) => {
             writeln!(
                 out,
-                "vulnerabilities: {} fixed, {} introduced",
+                "vulnerabilities: {} fixed ({}), {} introduced ({})",
                 v.fixed.len(),
-                v.introduced.len()
+                by_origin(&v.fixed),
+                v.introduced.len(),
+                by_origin(&v.introduced)
             )?;
             for f in &v.fixed {
                 writeln!(
                     out,
-                    "  fixed      {} {} {} ({})",
-                    f.id, f.package, f.version, f.severity
+                    "  fixed      {} {} {} ({}, {})",
+                    f.id,
+                    f.package,
+                    f.version,
+                    f.severity,
+                    origin_name(f.origin)
                 )?;
             }
             for f in &v.introduced {
                 writeln!(
                     out,
-                    "  introduced {} {} {} ({})",
-                    f.id, f.package, f.version, f.severity
+                    "  introduced {} {} {} ({}, {})",
+                    f.id,
+                    f.package,
+                    f.version,
+                    f.severity,
+                    origin_name(f.origin)
                 )?;
             }
         }
@@ -389,9 +436,11 @@ pub fn markdown(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     match &d.vulnerabilities {
         Some(v) => writeln!(
             out,
-            "\n**Vulnerabilities:** {} fixed, {} introduced",
+            "\n**Vulnerabilities:** {} fixed ({}), {} introduced ({})",
             v.fixed.len(),
-            v.introduced.len()
+            by_origin(&v.fixed),
+            v.introduced.len(),
+            by_origin(&v.introduced)
         )?,
         None => writeln!(out, "\n**Vulnerabilities:** not compared (no database)")?,
     }
@@ -445,18 +494,12 @@ pub fn markdown(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
         section(
             out,
             "Fixed vulnerabilities",
-            v.fixed
-                .iter()
-                .map(|f| format!("{} in `{}` {} ({})", f.id, f.package, f.version, f.severity))
-                .collect(),
+            v.fixed.iter().map(vuln_row).collect(),
         )?;
         section(
             out,
             "Introduced vulnerabilities",
-            v.introduced
-                .iter()
-                .map(|f| format!("{} in `{}` {} ({})", f.id, f.package, f.version, f.severity))
-                .collect(),
+            v.introduced.iter().map(vuln_row).collect(),
         )?;
     }
     writeln!(out, "\n| layer | old | new | change |\n|---:|---|---|---:|")?;

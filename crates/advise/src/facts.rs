@@ -12,7 +12,7 @@ use plinth_image::Image;
 use plinth_image::files::Kind;
 use plinth_image::report::{self, Report};
 use plinth_sbom::Inventory;
-use plinth_scan::{Finding, FixStatus, Level};
+use plinth_scan::{Finding, FixStatus, Level, Origin};
 use plinth_vulndb::VulnDb;
 use serde::Serialize;
 
@@ -128,7 +128,7 @@ pub struct BaseFact {
     pub name: Option<String>,
     /// `org.opencontainers.image.base.digest`, when recorded.
     pub digest: Option<String>,
-    /// Layers that came from the base, from the history's stage boundary.
+    /// Layers that came from the base, from its own manifest or the history.
     pub layers: Option<usize>,
     /// Where each part came from, or what is missing.
     pub evidence: String,
@@ -147,30 +147,16 @@ impl BaseFact {
 }
 
 fn base_fact(image: &Image) -> BaseFact {
-    let recorded = image.base_image();
-    let split = plinth_scan::base_split_of(image);
-    let layers = split.map(|(n, _)| n);
-    let who = match &recorded {
-        Some(b) => format!(
-            "the {} name it (org.opencontainers.image.base.name/.base.digest)",
-            b.source
-        ),
+    let base = plinth_scan::base_of(image);
+    let who = match &base.named_by {
+        Some(by) => format!("the {by} name it (org.opencontainers.image.base.name/.base.digest)"),
         None => "no org.opencontainers.image.base.name or .base.digest annotation or label".into(),
     };
-    let split = match split {
-        Some((n, plinth_scan::SplitFrom::BaseManifest)) => format!(
-            "the base's own manifest (in this image's source) has {n} layers, this image's first"
-        ),
-        Some((n, plinth_scan::SplitFrom::History)) => {
-            format!("the history puts the base's end after layer {}", n - 1)
-        }
-        None => "the history marks no base boundary (no base CMD/ENTRYPOINT followed by layers, no switch to BuildKit entries)".into(),
-    };
     BaseFact {
-        name: recorded.as_ref().and_then(|b| b.name.clone()),
-        digest: recorded.and_then(|b| b.digest),
-        layers,
-        evidence: format!("{who}; {split}"),
+        evidence: format!("{who}; {}", base.split_evidence()),
+        name: base.name,
+        digest: base.digest,
+        layers: base.layers,
     }
 }
 
@@ -202,6 +188,10 @@ pub struct VulnCounts {
     pub fixable: usize,
     /// Findings in OS packages (what a base-image change can remove).
     pub in_os_packages: usize,
+    /// Findings in packages the base image's layers brought, and in those added on top;
+    /// null when the image does not show where its base ends (see `base`).
+    pub in_base: Option<usize>,
+    pub added: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -696,6 +686,9 @@ pub(crate) fn vuln_counts(findings: &[Finding]) -> VulnCounts {
             c.in_os_packages += 1;
         }
     }
+    let split = findings.iter().all(|f| f.origin != Origin::Unknown);
+    let count = |o: Origin| split.then(|| findings.iter().filter(|f| f.origin == o).count());
+    (c.in_base, c.added) = (count(Origin::Base), count(Origin::Added));
     c
 }
 

@@ -64,6 +64,19 @@ fn applets(binary: &[u8], scratch: &Path) -> Vec<String> {
 /// A docker-library busybox layer: `bin/[` first, then a hard link per other applet and
 /// `bin/busybox`, then `extra` files (libraries).
 fn busybox_layer(binary: &[u8], applets: &[String], extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let names: Vec<String> = applets
+        .iter()
+        .map(String::as_str)
+        .chain(["busybox"])
+        .filter(|n| *n != "[")
+        .map(String::from)
+        .collect();
+    multicall_layer(binary, &names, extra)
+}
+
+/// A multi-call layer laid out as docker-library lays out busybox: the binary as `bin/[`,
+/// first, a hard link to it for each of `names`, then `extra` files.
+fn multicall_layer(binary: &[u8], names: &[String], extra: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     let mut dir = tar::Header::new_ustar();
     dir.set_entry_type(tar::EntryType::Directory);
@@ -75,11 +88,6 @@ fn busybox_layer(binary: &[u8], applets: &[String], extra: &[(&str, &[u8])]) -> 
     file.set_mode(0o755);
     file.set_size(binary.len() as u64);
     b.append_data(&mut file, "bin/[", binary).unwrap();
-    let names = applets
-        .iter()
-        .map(String::as_str)
-        .chain(["busybox"])
-        .filter(|n| *n != "[");
     for name in names {
         let mut link = tar::Header::new_ustar();
         link.set_entry_type(tar::EntryType::Link);
@@ -338,7 +346,7 @@ fn base_identity_from_labels_annotations_and_history() {
     assert_eq!(f.base.layers, Some(1));
     assert_eq!(
         f.base.evidence,
-        "the config labels name it (org.opencontainers.image.base.name/.base.digest); the history puts the base's end after layer 0"
+        "the config labels name it (org.opencontainers.image.base.name/.base.digest); layers 0..1, by the history (the base's CMD/ENTRYPOINT, more layers after it); the base's manifest did not tell: its manifest is not in this image's source"
     );
 
     // The manifest's annotations win over labels (BuildKit writes them there).
@@ -377,7 +385,7 @@ fn base_identity_from_labels_annotations_and_history() {
     let text = summary(&g);
     assert!(
         text.lines().nth(1).unwrap().starts_with(
-            "base image: unknown (no org.opencontainers.image.base.name or .base.digest annotation or label; the history marks no base boundary"
+            "base image: unknown (no org.opencontainers.image.base.name or .base.digest annotation or label; its layers are unknown: the history marks no base boundary)"
         ),
         "{text}"
     );
@@ -389,5 +397,204 @@ fn base_identity_from_labels_annotations_and_history() {
     assert_eq!(
         out.lines().nth(1),
         Some(format!("base image: docker.io/library/busybox:1.36@{d} -> unknown").as_str())
+    );
+}
+
+/// A multi-call program: what it does depends on the name it is run under.
+const MULTICALL_C: &str = r#"#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    const char *name = strrchr(argv[0], '/');
+    name = name ? name + 1 : argv[0];
+    if (strcmp(name, "true") == 0) return 0;
+    if (strcmp(name, "false") == 0) return 1;
+    printf("%s: an applet\n", name);
+    return 0;
+}
+"#;
+
+/// Runs `program` with `args`; its standard output, or `None` when it cannot run.
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Like docker-library's `busybox:musl`: one static executable built here with musl-gcc
+/// (Debian's musl-tools), stored as `/bin/[` with hard links for its applets, among them the
+/// names of package managers. readelf, run here, agrees that it has no interpreter and needs
+/// no library.
+#[test]
+fn static_musl_variant_is_static_with_the_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("multicall.c");
+    std::fs::write(&source, MULTICALL_C).unwrap();
+    let exe = tmp.path().join("multicall");
+    let built = Command::new("musl-gcc")
+        .args(["-static", "-Os", "-o"])
+        .arg(&exe)
+        .arg(&source)
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        println!("skipped: musl-gcc could not build a static program (apt-get install musl-tools)");
+        return;
+    }
+    let exe_path = exe.to_str().unwrap();
+    let program = output("readelf", &["-l", "-d", exe_path]).expect("readelf runs");
+    assert!(
+        !program.contains("INTERP") && !program.contains("(NEEDED)"),
+        "{program}"
+    );
+    // It is multi-call: `false` fails, `true` succeeds.
+    let false_link = tmp.path().join("false");
+    std::fs::hard_link(&exe, &false_link).unwrap();
+    assert!(!Command::new(&false_link).status().unwrap().success());
+
+    let binary = std::fs::read(&exe).unwrap();
+    let names: Vec<String> = [
+        "sh", "ls", "cat", "echo", "true", "false", "rpm", "dpkg", "apk", "vi",
+    ]
+    .map(String::from)
+    .to_vec();
+    let image = tmp.path().join("image");
+    std::fs::create_dir(&image).unwrap();
+    let g = gather_layer(&image, multicall_layer(&binary, &names, &[]));
+    let f = &g.facts;
+
+    assert_eq!(f.multi_call.len(), 1);
+    let m = &f.multi_call[0];
+    assert_eq!(
+        (m.kind.as_str(), m.file.as_str(), m.names),
+        ("multi-call binary", "/bin/[", names.len() + 1)
+    );
+    assert_eq!(f.package_manager, None);
+    assert_eq!(
+        f.package_manager_evidence,
+        "multi-call binary applets, no package manager: /bin/dpkg (hard link to /bin/[) is a multi-call binary applet; /bin/rpm (hard link to /bin/[) is a multi-call binary applet"
+    );
+    assert_eq!(
+        f.package_manager_label(),
+        "multi-call binary applets, no package manager"
+    );
+    let ep = &f.entrypoint;
+    assert_eq!(
+        (ep.path.as_deref(), ep.resolved.as_deref(), ep.kind),
+        (Some("/bin/sh"), Some("/bin/["), "static-elf")
+    );
+    assert_eq!(ep.applet_of.as_deref(), Some("multi-call binary"));
+    assert!(ep.interpreter.is_none() && ep.libraries.is_empty());
+    assert_eq!((f.libc, f.libc_version.as_deref()), ("none", None));
+    assert_eq!(
+        f.static_image.as_deref(),
+        Some(
+            "no libc package (libc6, glibc, musl), no libc.so.6 and no ld-musl loader in the image; the entrypoint /bin/sh (the file /bin/[) is a static ELF (no interpreter, no needed libraries)"
+        )
+    );
+    assert_eq!(
+        f.shell_evidence,
+        "/bin/sh (hard link to /bin/[), a multi-call binary applet"
+    );
+    let first = summary(&g).lines().next().unwrap().to_string();
+    assert!(
+        first.contains(": unknown OS (no os-release), libc none (static image), shell yes, multi-call binary applets, no package manager, user root"),
+        "{first}"
+    );
+}
+
+/// Like docker-library's `busybox:glibc`: this machine's dynamically linked `dash` as the
+/// shell (`/bin/sh -> dash`), with the glibc files `ldd` says it loads, at the paths `ldd`
+/// names. The glibc version is the one `getconf GNU_LIBC_VERSION` reports here.
+#[test]
+fn glibc_variant_names_its_libc_version_and_the_paths_as_named() {
+    let (Some(ldd), Some(version)) = (
+        output("ldd", &["/bin/dash"]),
+        output("getconf", &["GNU_LIBC_VERSION"]),
+    ) else {
+        println!("skipped: no ldd or getconf on this machine");
+        return;
+    };
+    let version = version.trim().strip_prefix("glibc ").unwrap().to_string();
+    // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)` and `/lib64/ld-linux-x86-64.so.2 (0x…)`.
+    let libs: Vec<String> = ldd
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let path = l.split_once(" => ").map_or(l, |(_, p)| p);
+            path.split_whitespace()
+                .next()
+                .filter(|p| p.starts_with('/'))
+                .map(String::from)
+        })
+        .collect();
+    assert!(libs.iter().any(|l| l.ends_with("/libc.so.6")), "{ldd}");
+
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, kind: tar::EntryType, data: &[u8], link: &str| {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(kind);
+        h.set_mode(0o755);
+        h.set_size(data.len() as u64);
+        if kind == tar::EntryType::Symlink {
+            b.append_link(&mut h, path, link).unwrap();
+        } else {
+            b.append_data(&mut h, path, data).unwrap();
+        }
+    };
+    add("bin/", tar::EntryType::Directory, b"", "");
+    add(
+        "bin/dash",
+        tar::EntryType::Regular,
+        &std::fs::read("/bin/dash").unwrap(),
+        "",
+    );
+    add("bin/sh", tar::EntryType::Symlink, b"", "dash");
+    for lib in &libs {
+        let bytes = std::fs::read(lib).unwrap();
+        let (dir, _) = lib.rsplit_once('/').unwrap();
+        add(
+            &format!("{}/", &dir[1..]),
+            tar::EntryType::Directory,
+            b"",
+            "",
+        );
+        add(&lib[1..], tar::EntryType::Regular, &bytes, "");
+    }
+    let layer = b.into_inner().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let g = gather_layer(tmp.path(), layer);
+    let f = &g.facts;
+
+    let libc_path = libs.iter().find(|l| l.ends_with("/libc.so.6")).unwrap();
+    assert_eq!(
+        (f.libc, f.libc_version.as_deref()),
+        ("glibc", Some(version.as_str()))
+    );
+    assert_eq!(f.libc_evidence, format!("{libc_path} is present"));
+    assert!(f.static_image.is_none());
+    assert_eq!(f.package_manager, None);
+    assert_eq!(f.package_manager_label(), "no package manager");
+    assert!(f.multi_call.is_empty());
+    assert_eq!(f.shell_evidence, "/bin/sh -> /bin/dash");
+    let ep = &f.entrypoint;
+    assert_eq!(
+        (ep.path.as_deref(), ep.resolved.as_deref(), ep.kind),
+        (Some("/bin/sh"), Some("/bin/dash"), "dynamic-elf")
+    );
+    assert_eq!(ep.libc, Some("glibc"));
+    let interpreter = libs.iter().find(|l| l.contains("/ld-linux")).unwrap();
+    assert_eq!(ep.interpreter.as_deref(), Some(interpreter.as_str()));
+    let found: Vec<(&str, Option<&str>)> = ep
+        .libraries
+        .iter()
+        .map(|l| (l.name.as_str(), l.path.as_deref()))
+        .collect();
+    assert_eq!(found, vec![("libc.so.6", Some(libc_path.as_str()))]);
+    let first = summary(&g).lines().next().unwrap().to_string();
+    assert!(
+        first.contains(
+            ": unknown OS (no os-release), libc glibc, shell yes, no package manager, user root"
+        ),
+        "{first}"
     );
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use plinth_image::reference::{Location, Reference};
 use plinth_image::spec::Platform;
-use plinth_image::{Error, Image};
-use plinth_registry::{Credentials, TransferError};
+use plinth_image::{BaseLookup, Error, Image};
+use plinth_registry::{Credentials, ImageRef, Registry, TransferError};
 
 use crate::exit::{self, Failure};
 
@@ -36,6 +36,10 @@ pub struct ImageOpts {
     /// Give up on a registry that sends nothing for this long, in seconds (default 30).
     #[arg(long, value_name = "SECONDS", env = "PLINTH_REGISTRY_TIMEOUT")]
     pub timeout: Option<f64>,
+    /// Fetch nothing beyond the image itself: not the base image's manifest from the registry
+    /// its annotations name; `scan` also uses its database as it is (a missing one is an error).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// What a `dir:` walk leaves out, with Trivy's names (shared by the SBOM, vulnerability and
@@ -148,28 +152,81 @@ pub fn use_cache(opts: &crate::cmd::cache::CacheOpts) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Opens IMAGE, classifying failures by exit code; its layer walks go through the cache.
+/// Opens IMAGE, classifying failures by exit code; its layer walks go through the cache, and
+/// its base's manifest is read from the base's registry when the image's source lacks it.
 pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
-    let image = open_uncached(reference, opts)?;
+    let (image, registry) = open_uncached(reference, opts)?;
+    let image = match base_lookup(&image, registry.as_ref(), opts) {
+        Some(lookup) => image.with_base_lookup(lookup),
+        None => image,
+    };
     Ok(match CACHE.get() {
         Some(Some(cache)) => image.with_cache(cache.clone()),
         _ => image,
     })
 }
 
-fn open_uncached(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {
+/// The image, and its registry reference when it came from one.
+fn open_uncached(reference: &str, opts: &ImageOpts) -> Result<(Image, Option<ImageRef>), Failure> {
     let platform = opts.platform()?;
     let parsed = Reference::parse(reference).map_err(classify)?;
     match &parsed.location {
-        Location::Registry(r) => open_registry(r, platform.as_ref(), &opts.registry()?),
+        Location::Registry(r) => {
+            let image = open_registry(r, platform.as_ref(), &opts.registry()?)?;
+            Ok((image, ImageRef::parse(r).ok()))
+        }
         _ => {
             let image = parsed.open_local(platform.as_ref()).map_err(classify)?;
             if let Some(note) = image.note() {
                 eprintln!("plinth: note: {note}");
             }
-            Ok(image)
+            Ok((image, None))
         }
     }
+}
+
+/// Where the base's manifest may be fetched: the repository `base.name` names, when the
+/// annotations give a name and a digest. Nothing is sent until the split is asked for (by
+/// scan, advise, compare, diff), and then only manifests. Credentials from --username go
+/// only to the image's own registry.
+fn base_lookup(image: &Image, own: Option<&ImageRef>, opts: &ImageOpts) -> Option<BaseLookup> {
+    let named = image.base_image()?;
+    named.digest.as_ref()?;
+    let name = named.name?;
+    let mut base = match ImageRef::parse(&name) {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(BaseLookup::Unavailable {
+                from: name,
+                why: format!("its name is not a registry reference ({e})"),
+            });
+        }
+    };
+    (base.tag, base.digest) = (None, None);
+    if opts.offline {
+        return Some(BaseLookup::Unavailable {
+            from: base.to_string(),
+            why: format!("--offline forbids fetching it from {base}"),
+        });
+    }
+    let connected = opts.registry().map(|mut o| {
+        if own.is_none_or(|own| own.registry != base.registry) {
+            o.credentials = None;
+        }
+        o.progress = false;
+        Registry::connect(base.clone(), &o)
+    });
+    Some(match connected {
+        Ok(Ok(registry)) => BaseLookup::Source(Box::new(registry)),
+        Ok(Err(e)) => BaseLookup::Unavailable {
+            from: base.to_string(),
+            why: format!("no client for {base}: {e}"),
+        },
+        Err(failure) => BaseLookup::Unavailable {
+            from: base.to_string(),
+            why: format!("no client for {base}: {:#}", failure.error),
+        },
+    })
 }
 
 /// Opens a registry image with settings given whole (`plinth server` passes each request's

@@ -2,7 +2,8 @@
 //! [`LayerFacts`] are written down, and when a layer may be taken from the cache unread.
 //!
 //! A layer's diff_id names its uncompressed bytes, so what a collector derived from them holds
-//! wherever the layer turns up again. Two kinds of entries are kept:
+//! wherever the layer turns up again. Two kinds of entries are kept for layers (and a base
+//! image's manifests by digest, see `base.rs`):
 //!
 //! - *facts*, keyed by (this encoding's version, the collector's identity, diff_id);
 //! - *verified* markers, keyed by (where the blob lives, its digest, diff_id): written only
@@ -43,6 +44,12 @@ pub(crate) fn verified_key(fingerprint: &str, digest: &Digest, diff_id: &Digest)
         &digest.to_string(),
         &diff_id.to_string(),
     ])
+}
+
+/// Where a small blob read by digest (a base image's manifest) is stored: content-addressed,
+/// so a copy is good whenever it still hashes to `digest`.
+pub(crate) fn blob_key(digest: &Digest) -> String {
+    key(&["blob", FORMAT, &digest.to_string()])
 }
 
 /// With `PLINTH_DEBUG` set, says on stderr whether each layer was read or taken from the

@@ -36,6 +36,7 @@ mod walk;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+pub use base::{BaseLookup, BaseManifest};
 pub use cache::LayerCache;
 pub use digest::{Digest, Verify};
 pub use error::{Error, Result};
@@ -56,6 +57,9 @@ pub struct Image {
     manifest_digest: Option<Digest>,
     /// Where walks of verified layers are kept across runs, if anywhere.
     cache: Option<Arc<dyn LayerCache>>,
+    /// Where the base's manifest is read when the source does not hold it, and what it said
+    /// once asked (see `base.rs`); boxed to keep every image small.
+    base: Box<base::Base>,
 }
 
 enum Body {
@@ -147,6 +151,7 @@ impl Image {
             config,
             manifest_digest: digest,
             cache: None,
+            base: Box::default(),
         })
     }
 
@@ -166,6 +171,7 @@ impl Image {
             config,
             manifest_digest: None,
             cache: None,
+            base: Box::default(),
         })
     }
 
@@ -182,6 +188,7 @@ impl Image {
             },
             manifest_digest: None,
             cache: None,
+            base: Box::default(),
         })
     }
 
@@ -213,15 +220,40 @@ impl Image {
             })
     }
 
-    /// How many of this image's layers are the base's, counted from the base's own manifest:
-    /// the one the `base.digest` annotation or label names, when this image's source holds it
-    /// and its layers are this image's first ones. `None` otherwise (see `base.rs`).
-    pub fn base_layers_from_manifest(&self) -> Option<usize> {
-        let Body::Blobs { source, manifest } = &self.body else {
-            return None;
-        };
-        let digest = Digest::parse(self.base_image()?.digest.as_deref()?)?;
-        base::layers_of_base(source.as_ref(), manifest, &self.config, &digest)
+    /// What the base's own manifest says about this image: how many of its layers are the
+    /// base's, counted from the manifest the `base.digest` annotation or label names, read
+    /// from this image's source or through the [`BaseLookup`] (see `base.rs`); or why it
+    /// tells nothing. Asked once; later calls give the same answer.
+    pub fn base_manifest(&self) -> &BaseManifest {
+        self.base.answer.get_or_init(|| {
+            let Body::Blobs { source, manifest } = &self.body else {
+                return BaseManifest::Unknown("a root filesystem has no base manifest".into());
+            };
+            let named = self.base_image().and_then(|b| b.digest);
+            let Some(digest) = named.as_deref().and_then(Digest::parse) else {
+                return BaseManifest::Unknown(match named {
+                    Some(d) => {
+                        format!("org.opencontainers.image.base.digest {d:?} is not a digest")
+                    }
+                    None => "no org.opencontainers.image.base.digest names its manifest".into(),
+                });
+            };
+            let parts = base::Parts {
+                manifest,
+                config: &self.config,
+                source: source.as_ref(),
+                lookup: self.base.lookup.as_ref(),
+                cache: self.cache.as_deref(),
+            };
+            base::layers_of_base(&parts, &digest)
+        })
+    }
+
+    /// The same image, reading its base's manifest through `lookup` when its own source does
+    /// not hold it.
+    pub fn with_base_lookup(mut self, lookup: BaseLookup) -> Image {
+        self.base.lookup = Some(lookup);
+        self
     }
 
     /// The same image with `skips` applied when it is a directory (layers are never

@@ -185,13 +185,21 @@ pub struct BaseRef {
     pub layers: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_from: Option<SplitFrom>,
+    /// Where the base's manifest was read (a repository, this image's source), or which
+    /// history entry marks the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_by: Option<String>,
+    /// Why the manifest `digest` names could not tell the split, naming what is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_missing: Option<String>,
 }
 
 /// What told where the base's layers end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SplitFrom {
-    /// The base's manifest, named by the `base.digest` annotation, found in the image's source.
+    /// The base's manifest, named by the `base.digest` annotation, read from the image's
+    /// source or the base's repository.
     BaseManifest,
     /// The config history's stage boundary.
     History,
@@ -218,15 +226,33 @@ impl BaseRef {
                     .into()
             }
         };
-        let split = match (self.layers, self.split_from) {
-            (Some(n), Some(SplitFrom::BaseManifest)) => {
-                format!("layers 0..{n}, by the base's own manifest")
+        format!("{named}; {}", self.split_evidence())
+    }
+
+    /// Which layers are the base's and what told, or what is missing.
+    pub fn split_evidence(&self) -> String {
+        let by = self
+            .split_by
+            .as_deref()
+            .map_or(String::new(), |b| format!(" ({b})"));
+        let missing = self.manifest_missing.as_deref();
+        match (self.layers, self.split_from, missing) {
+            (Some(n), Some(SplitFrom::BaseManifest), _) => {
+                format!("layers 0..{n}, by the base's own manifest{by}")
             }
-            (Some(n), Some(SplitFrom::History)) => format!("layers 0..{n}, by the history"),
-            _ if self.digest.is_some() => "its layers are unknown: its manifest is not in this image's source and the history marks no base boundary".into(),
+            (Some(n), Some(SplitFrom::History), None) => {
+                format!("layers 0..{n}, by the history{by}")
+            }
+            (Some(n), Some(SplitFrom::History), Some(why)) => {
+                format!(
+                    "layers 0..{n}, by the history{by}; the base's manifest did not tell: {why}"
+                )
+            }
+            (_, _, Some(why)) => {
+                format!("its layers are unknown: {why}; the history marks no base boundary")
+            }
             _ => "its layers are unknown: the history marks no base boundary".into(),
-        };
-        format!("{named}; {split}")
+        }
     }
 }
 

@@ -48,32 +48,42 @@ pub use sbom_input::{
 pub use severity::choose_severity;
 
 /// The number of base-image layers of `image`: from the base's own manifest when the image
-/// names its base by digest and holds it, else from its config history (see [`attribution`]).
+/// names its base by digest and that manifest can be read, else from its config history
+/// (see [`attribution`]).
 pub fn base_layers_of(image: &plinth_image::Image) -> Option<usize> {
-    base_split_of(image).map(|(n, _)| n)
-}
-
-/// As [`base_layers_of`], with what told.
-pub fn base_split_of(image: &plinth_image::Image) -> Option<(usize, SplitFrom)> {
-    image
-        .base_layers_from_manifest()
-        .map(|n| (n, SplitFrom::BaseManifest))
-        .or_else(|| {
-            attribution::base_layers(&image.config().history, image.layers().len())
-                .map(|n| (n, SplitFrom::History))
-        })
+    base_of(image).layers
 }
 
 /// The base image of `image` as far as it is known: its name and digest (annotations or
-/// labels) and how many layers are its, with the evidence.
+/// labels), how many layers are its and what told, or why its own manifest could not.
 pub fn base_of(image: &plinth_image::Image) -> BaseRef {
     let named = image.base_image();
-    let split = base_split_of(image);
+    let (manifest_split, manifest_missing) = match image.base_manifest() {
+        plinth_image::BaseManifest::Layers { layers, from } => {
+            (Some((*layers, from.clone())), None)
+        }
+        // Without a base digest there is no manifest to miss.
+        plinth_image::BaseManifest::Unknown(why) => (
+            None,
+            named
+                .as_ref()
+                .and_then(|b| b.digest.as_ref())
+                .map(|_| why.clone()),
+        ),
+    };
+    let split = manifest_split
+        .map(|(n, from)| (n, SplitFrom::BaseManifest, from))
+        .or_else(|| {
+            attribution::boundary(&image.config().history, image.layers().len())
+                .map(|(n, mark)| (n, SplitFrom::History, mark.describe().to_string()))
+        });
     BaseRef {
         name: named.as_ref().and_then(|b| b.name.clone()),
         digest: named.as_ref().and_then(|b| b.digest.clone()),
         named_by: named.map(|b| b.source.to_string()),
-        layers: split.map(|(n, _)| n),
-        split_from: split.map(|(_, from)| from),
+        layers: split.as_ref().map(|(n, _, _)| *n),
+        split_from: split.as_ref().map(|(_, from, _)| *from),
+        split_by: split.map(|(_, _, by)| by),
+        manifest_missing,
     }
 }

@@ -91,6 +91,7 @@ impl RegistryLogin {
             ca_certs: self.ca_certs.clone(),
             timeout,
             platform: None,
+            offline: false,
         }
         .registry()
     }

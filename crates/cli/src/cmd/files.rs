@@ -133,14 +133,25 @@ fn layer_changes(stack: &Stack, n: usize) -> Vec<(Option<&'static str>, At)> {
     rows
 }
 
-/// The merged entries with the parent directories no layer lists, each just before its contents.
+/// The merged entries with the parent directories no layer lists, each just before its
+/// contents, and with the lowest layer of its contents: a runtime creates it with the first
+/// layer that puts something inside it.
 fn with_implied_dirs(stack: &Stack, merged: Vec<At>) -> Vec<Line> {
     let implied = plinth_image::files::implied_dirs(merged.iter().map(|&at| stack.path(at)));
+    let first_layer = |dir: &[u8], from: usize| {
+        merged[from..]
+            .iter()
+            .take_while(|&&at| plinth_image::files::is_under(stack.path(at), dir))
+            .map(|at| at.layer)
+            .min()
+            .unwrap_or(merged[from].layer)
+    };
     let mut implied = implied.into_iter().peekable();
     let mut lines = Vec::with_capacity(merged.len());
-    for (i, at) in merged.into_iter().enumerate() {
+    for (i, &at) in merged.iter().enumerate() {
         while let Some((_, path)) = implied.next_if(|(before, _)| *before == i) {
-            lines.push(Line::Implied(path, at.layer));
+            let layer = first_layer(&path, i);
+            lines.push(Line::Implied(path, layer));
         }
         lines.push(Line::Entry(None, at));
     }

@@ -57,9 +57,6 @@ pub struct Args {
     /// The vulnerability database.
     #[arg(long, env = "PLINTH_DB", value_name = "PATH")]
     db: Option<PathBuf>,
-    /// Never download: scan with the database as it is (a missing one is an error).
-    #[arg(long)]
-    offline: bool,
     /// Do not download or refresh the database before scanning (as --offline).
     #[arg(long)]
     skip_db_update: bool,
@@ -365,7 +362,7 @@ fn freshen_db(path: &Path, max_age: Duration) {
 /// The database `--db` names (or the default one), freshened first unless told not to.
 fn open_db(args: &Args) -> Result<VulnDb, Failure> {
     let path = args.db.clone().unwrap_or_else(VulnDb::default_path);
-    if !(args.offline || args.skip_db_update) {
+    if !(args.opts.offline || args.skip_db_update) {
         freshen_db(
             &path,
             Duration::from_secs(args.db_max_age.saturating_mul(3600)),
