@@ -81,8 +81,9 @@ impl Dir {
         matches!((self.ttl, age), (Some(ttl), Some(age)) if age > ttl)
     }
 
-    /// Stores `bytes` under `key` by atomic rename, then evicts if the bound is passed.
-    pub fn put(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+    /// Stores `parts`, one after the other, under `key` by atomic rename, then evicts if the
+    /// bound is passed.
+    pub fn put(&self, key: &str, parts: &[&[u8]]) -> io::Result<()> {
         let path = self.path(key);
         let dir = path.parent().expect("entries live in a subdirectory");
         fs::create_dir_all(dir)?;
@@ -92,13 +93,13 @@ impl Dir {
             std::thread::current().id()
         ));
         let written = File::create(&temp)
-            .and_then(|mut f| f.write_all(bytes))
+            .and_then(|mut f| parts.iter().try_for_each(|part| f.write_all(part)))
             .and_then(|()| fs::rename(&temp, &path));
         if written.is_err() {
             let _ = fs::remove_file(&temp);
             return written;
         }
-        self.account(bytes.len() as u64)
+        self.account(parts.iter().map(|part| part.len() as u64).sum())
     }
 
     /// Counts a write, and evicts least recently used entries once past the bound.
@@ -221,7 +222,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = Dir::new(tmp.path().join("layers"), 3000, None);
         for n in 0..3u8 {
-            dir.put(&key(n), &[n; 1000]).unwrap();
+            dir.put(&key(n), &[&[n; 1000]]).unwrap();
             // Distinct access times, as separate runs would leave.
             let when = SystemTime::now() - Duration::from_secs(100 - u64::from(n));
             File::open(dir.path(&key(n)))
@@ -231,7 +232,7 @@ mod tests {
         }
         // Using the oldest makes it the newest.
         assert_eq!(dir.get(&key(0)).unwrap().unwrap(), vec![0; 1000]);
-        dir.put(&key(3), &[3; 1000]).unwrap();
+        dir.put(&key(3), &[&[3; 1000]]).unwrap();
         let usage = dir.usage().unwrap();
         assert!(usage.bytes <= 2700, "{usage:?}");
         assert!(
@@ -250,7 +251,7 @@ mod tests {
             u64::MAX,
             Some(Duration::from_secs(60)),
         );
-        dir.put(&key(7), b"x").unwrap();
+        dir.put(&key(7), &[b"x"]).unwrap();
         assert!(dir.get(&key(7)).unwrap().is_some());
         let old = SystemTime::now() - Duration::from_secs(61);
         File::open(dir.path(&key(7)))

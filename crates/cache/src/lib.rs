@@ -106,9 +106,9 @@ impl Cache {
         &self.local
     }
 
-    /// The shared store, as messages name it (without its password).
-    pub fn remote_name(&self) -> Option<&str> {
-        self.remote.as_ref().map(Remote::name)
+    /// The shared store, when one is configured.
+    pub fn remote(&self) -> Option<&Remote> {
+        self.remote.as_ref()
     }
 
     /// The key a value is stored under: the caller's key within this analyser's namespace.
@@ -134,8 +134,8 @@ impl Cache {
         }
     }
 
-    fn local_put(&self, key: &str, sealed: &[u8]) {
-        if let Err(e) = self.local.put(key, sealed) {
+    fn local_put(&self, key: &str, parts: &[&[u8]]) {
+        if let Err(e) = self.local.put(key, parts) {
             let dir = self.local.root().display();
             self.warn_once(
                 "local",
@@ -173,16 +173,16 @@ impl LayerCache for Cache {
             );
             return None;
         };
-        self.local_put(&key, &sealed);
+        self.local_put(&key, &[&sealed]);
         Some(payload)
     }
 
     fn put(&self, key: &str, value: &[u8]) {
         let key = self.stored(key);
-        let sealed = entry::seal(value);
-        self.local_put(&key, &sealed);
+        let header = entry::header(value);
+        self.local_put(&key, &[&header, value]);
         if let Some(remote) = &self.remote
-            && let Err(e) = remote.put(&key, &sealed)
+            && let Err(e) = remote.put(&key, &entry::seal(value))
         {
             self.warn_once("remote", &format!("{e}; using the local cache only"));
         }

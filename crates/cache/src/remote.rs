@@ -2,6 +2,9 @@
 //! one connection per process, opened at first use. Once it fails (refused, timed out,
 //! wrong password, dropped mid-run) it is given up for the rest of the run: the caller warns
 //! once and carries on with the local store.
+//!
+//! `plinth cache` looks at plinth's keys only, found by their prefix with `SCAN` (never
+//! `KEYS`, which blocks the server, nor `FLUSHDB`, which would take other programs' keys).
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -9,6 +12,19 @@ use std::time::Duration;
 
 /// How long to wait for Redis before giving up on it for this run.
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// Every key plinth writes starts with this.
+const PREFIX: &str = "plinth:layer:";
+/// Keys asked for per `SCAN` step and per pipelined batch.
+const BATCH: usize = 1000;
+
+/// What plinth holds in Redis: its keys, their memory as `MEMORY USAGE` counts it, and how
+/// many of them will expire.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub keys: u64,
+    pub bytes: u64,
+    pub expiring: u64,
+}
 
 /// Certificates for `rediss://`, in PEM files (Trivy's `--redis-ca`, `--redis-cert`,
 /// `--redis-key`); by default the system's roots are trusted and no client certificate is sent.
@@ -61,21 +77,100 @@ impl Remote {
     }
 
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, RemoteError> {
-        self.with(|conn| {
-            redis::cmd("GET")
-                .arg(format!("plinth:layer:{key}"))
-                .query(conn)
-        })
-        .map(Option::flatten)
+        self.with(|conn| redis::cmd("GET").arg(format!("{PREFIX}{key}")).query(conn))
+            .map(Option::flatten)
     }
 
     pub fn put(&self, key: &str, sealed: &[u8]) -> Result<(), RemoteError> {
         let mut cmd = redis::cmd("SET");
-        cmd.arg(format!("plinth:layer:{key}")).arg(sealed);
+        cmd.arg(format!("{PREFIX}{key}")).arg(sealed);
         if let Some(ttl) = self.ttl {
             cmd.arg("EX").arg(ttl.as_secs().max(1));
         }
         self.with(|conn| cmd.query::<()>(conn)).map(|_| ())
+    }
+
+    /// plinth's keys, their memory and how many carry a TTL.
+    pub fn held(&self) -> Result<Held, RemoteError> {
+        let mut held = Held::default();
+        self.each_batch(|conn, keys| {
+            let mut pipe = redis::pipe();
+            for key in keys {
+                pipe.cmd("MEMORY")
+                    .arg("USAGE")
+                    .arg(key)
+                    .cmd("PTTL")
+                    .arg(key);
+            }
+            // A key that expired since the scan has no usage (nil) and a PTTL of -2.
+            let answers: Vec<(Option<u64>, i64)> = pipe.query(conn)?;
+            for (bytes, pttl) in answers {
+                if pttl == -2 {
+                    continue;
+                }
+                held.keys += 1;
+                held.bytes += bytes.unwrap_or(0);
+                held.expiring += u64::from(pttl >= 0);
+            }
+            Ok(())
+        })?;
+        Ok(held)
+    }
+
+    /// Deletes plinth's keys (`UNLINK`: the server frees them in the background); returns
+    /// how many there were.
+    pub fn clean(&self) -> Result<u64, RemoteError> {
+        let mut removed = 0;
+        self.each_batch(|conn, keys| {
+            removed += redis::cmd("UNLINK").arg(keys).query::<u64>(conn)?;
+            Ok(())
+        })?;
+        Ok(removed)
+    }
+
+    /// Gives plinth's keys that have no expiry `ttl` (written before a TTL was configured);
+    /// returns how many it gave one. Expiring them is Redis's own work.
+    pub fn expire_unbounded(&self, ttl: Duration) -> Result<u64, RemoteError> {
+        let mut given = 0;
+        self.each_batch(|conn, keys| {
+            let mut pipe = redis::pipe();
+            for key in keys {
+                pipe.cmd("EXPIRE")
+                    .arg(key)
+                    .arg(ttl.as_secs().max(1))
+                    .arg("NX");
+            }
+            given += pipe.query::<Vec<u64>>(conn)?.iter().sum::<u64>();
+            Ok(())
+        })?;
+        Ok(given)
+    }
+
+    /// Calls `f` with each batch of plinth's keys, as `SCAN` finds them. Unlike the walk's
+    /// reads, a failure here is the command's error (there is nothing to fall back to).
+    fn each_batch(
+        &self,
+        mut f: impl FnMut(&mut redis::Connection, &[Vec<u8>]) -> redis::RedisResult<()>,
+    ) -> Result<(), RemoteError> {
+        let mut conn = self.connect()?;
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{PREFIX}*"))
+                .arg("COUNT")
+                .arg(BATCH)
+                .query(&mut conn)
+                .map_err(|e| self.error(e))?;
+            if !keys.is_empty() {
+                f(&mut conn, &keys).map_err(|e| self.error(e))?;
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
     }
 
     /// Runs `f` on the connection, opening it first if need be. `Ok(None)` once Redis has

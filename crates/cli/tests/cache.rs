@@ -284,3 +284,141 @@ fn bad_cache_flags_are_usage_errors() {
         assert!(err.contains(needle) && err.lines().count() == 1, "{err}");
     }
 }
+
+/// A tmpfs of `size` mounted on a fresh directory, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` (with a `skipped:` line) where this process may not mount one.
+    fn mount(at: PathBuf, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(&at).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !mounted {
+            println!("skipped: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(Tmpfs(at))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_cache_filesystem_warns_once_and_reads_the_image() {
+    let Some(app) = fixture("oci-debian-app") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let expected = ok(&plinth(
+        &tmp.path().join("ok"),
+        &["sbom", &app, "-f", "json"],
+    ));
+    // 64 KiB: less than the walk of debian-app's base layer needs.
+    let Some(full) = Tmpfs::mount(tmp.path().join("full"), "64k") else {
+        return;
+    };
+    for run in ["cold", "again"] {
+        let out = plinth(&full.0, &["sbom", &app, "-f", "json"]);
+        assert_eq!(ok(&out), expected, "{run}");
+        let warned = warnings(&out);
+        assert_eq!(warned.len(), 1, "{run}: {warned:?}");
+        assert!(
+            warned[0].starts_with("plinth: warning: cache ")
+                && warned[0].contains("No space left on device"),
+            "{run}: {warned:?}"
+        );
+    }
+    // No torn temporary file is left behind to fill it further.
+    let left: Vec<PathBuf> = walk_files(&full.0)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_cache_on_another_filesystem_works_as_any_other() {
+    let Some(app) = fixture("oci-debian-app") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(other) = Tmpfs::mount(tmp.path().join("other"), "64m") else {
+        return;
+    };
+    let cold = plinth(&other.0, &["sbom", &app, "-f", "json"]);
+    let warm = plinth(&other.0, &["sbom", &app, "-f", "json"]);
+    same(&ok(&warm), &ok(&cold), &["sbom"]);
+    assert_eq!(reads(&cold), (3, 0));
+    assert_eq!(reads(&warm), (0, 3));
+    assert!(warnings(&cold).is_empty() && warnings(&warm).is_empty());
+}
+
+#[test]
+fn a_read_only_cache_for_a_user_who_may_not_write_it_warns_once() {
+    let Some(app) = fixture("oci-alpine-3.20") else {
+        return;
+    };
+    // The cache directory belongs to root and `nobody` runs plinth; the image, the binary and
+    // the directories above them are world-readable here (make-images.sh, cargo).
+    let tmp = tempfile::Builder::new()
+        .prefix("plinth-ro-")
+        .tempdir_in("/var/tmp")
+        .unwrap();
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(cache.join("plinth/layers")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let as_nobody = |cache: &Path| {
+        Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("plinth"))
+            .args(["sbom", &app, "-f", "json"])
+            .env("XDG_CACHE_HOME", cache)
+            .env("PLINTH_DEBUG", "1")
+            .env_remove("PLINTH_NO_CACHE")
+            .env_remove("PLINTH_CACHE_BACKEND")
+            .output()
+            .unwrap()
+    };
+    let probe = as_nobody(&cache);
+    if !probe.status.success() && String::from_utf8_lossy(&probe.stderr).contains("setpriv") {
+        println!("skipped: cannot run as nobody here (setpriv needs root)");
+        return;
+    }
+    // nobody may not write root's empty cache: each run reads the image, with one warning.
+    let expected = ok(&plinth(
+        &tmp.path().join("root"),
+        &["sbom", &app, "-f", "json"],
+    ));
+    for run in ["first", "second"] {
+        let out = as_nobody(&cache);
+        assert_eq!(ok(&out), expected, "{run}");
+        assert_eq!(reads(&out), (1, 0), "{run}");
+        let warned = warnings(&out);
+        assert_eq!(warned.len(), 1, "{run}: {warned:?}");
+        assert!(
+            warned[0].starts_with("plinth: warning: cache ")
+                && warned[0].contains("Permission denied"),
+            "{run}: {warned:?}"
+        );
+    }
+    // Once root has filled it, nobody reads it as a shared read-only cache, without a word.
+    ok(&plinth(&cache, &["sbom", &app, "-f", "json"]));
+    let out = as_nobody(&cache);
+    assert_eq!(ok(&out), expected);
+    assert_eq!(reads(&out), (0, 1));
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}

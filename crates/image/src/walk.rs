@@ -137,22 +137,22 @@ pub fn walk_blob<C: Collector>(
                 flate2::read::MultiGzDecoder::new(stream),
                 expect,
                 collector,
-                &compressed,
+                Some(&compressed),
             )?,
             [0x28, 0xb5, 0x2f, 0xfd] => {
                 let zstd = zstd::stream::read::Decoder::new(stream)
                     .map_err(|e| Error::reading(what, e))?;
-                piped(what, zstd, expect, collector, &compressed)?
+                piped(what, zstd, expect, collector, Some(&compressed))?
             }
             [0xfd, b'7', b'z', b'X'] => piped(
                 what,
                 lzma_rust2::XzReader::new_mem_limit(stream, true, XZ_MEM_LIMIT_KB),
                 expect,
                 collector,
-                &compressed,
+                Some(&compressed),
             )?,
             // An uncompressed blob is its own tar: when both digests name it, hash it once.
-            _ if expect.digest.is_some() && expect.digest == expect.diff_id => inner(
+            _ if expect.digest.is_some() && expect.digest == expect.diff_id => piped(
                 what,
                 stream,
                 &Expect {
@@ -163,7 +163,7 @@ pub fn walk_blob<C: Collector>(
                 collector,
                 None,
             )?,
-            _ => inner(what, stream, expect, collector, None)?,
+            _ => piped(what, stream, expect, collector, None)?,
         }
     };
     outer.finish().map_err(|e| Error::reading(what, e))?;
@@ -179,14 +179,16 @@ pub fn walk_blob<C: Collector>(
     Ok(facts)
 }
 
-/// Decompresses on a thread of its own while this one hashes and walks the tar: the two
-/// halves of a compressed layer's work run on two cores, as `zcat | sha256sum` would.
+/// Reads the blob on a thread of its own (hashing it, and decompressing it when `compressed`
+/// counts its compressed bytes) while this one hashes and walks the tar: the two halves of a
+/// layer's work run on two cores, as `zcat | sha256sum` would. An uncompressed layer of a
+/// million small files spends half its time hashing and half parsing headers.
 fn piped<C: Collector>(
     what: &str,
     mut decoder: impl Read + Send,
     expect: &Expect,
     collector: &C,
-    compressed: &Arc<AtomicU64>,
+    compressed: Option<&Arc<AtomicU64>>,
 ) -> Result<LayerFacts<C::Item>> {
     const CHUNK: usize = 256 << 10;
     let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(4);
@@ -213,7 +215,7 @@ fn piped<C: Collector>(
             current: Vec::new(),
             pos: 0,
         };
-        let walked = inner(what, chunks, expect, collector, Some(compressed));
+        let walked = inner(what, chunks, expect, collector, compressed);
         match producer.join() {
             Ok(Err(e)) => Err(Error::reading(what, e)),
             Ok(Ok(())) => walked,

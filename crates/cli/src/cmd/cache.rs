@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use plinth_cache::remote::{Remote, RemoteError};
 use plinth_cache::{Cache, Settings};
 
 use crate::exit::{self, Failure};
@@ -128,11 +129,14 @@ pub struct Args {
 
 #[derive(clap::Subcommand, Debug)]
 enum Action {
-    /// Where the local cache is, how much it holds, and its bound.
+    /// Where the local cache is, how much it holds, and its bound; with a Redis backend, how
+    /// many keys and how much memory plinth has there.
     Info,
-    /// Evict least recently used entries down to --cache-max-size, and entries past --cache-ttl.
+    /// Evict least recently used entries down to --cache-max-size, and entries past --cache-ttl
+    /// (Redis expires its own: keys written without a TTL are given --cache-ttl).
     Prune,
-    /// Remove every entry of the local cache.
+    /// Remove every entry of the local cache, and plinth's keys from Redis (by prefix, never
+    /// the whole database).
     Clean,
 }
 
@@ -150,18 +154,37 @@ pub fn run(args: Args, opts: &CacheOpts) -> Result<ExitCode, Failure> {
             anyhow::anyhow!("cache {}: {e}", dir.root().display()),
         )
     };
+    // Redis is asked first: a failure there leaves the local store as it was.
+    let remote = cache.remote();
+    let shared_failed = |e: RemoteError| Failure::new(exit::INPUT, anyhow::anyhow!("{e}"));
     match args.action {
         Action::Info => {
+            let held = remote
+                .map(Remote::held)
+                .transpose()
+                .map_err(shared_failed)?;
             let usage = dir.usage().map_err(failed)?;
             println!("directory: {}", dir.root().display());
             println!("entries:   {}", usage.entries);
             println!("size:      {}", human(usage.bytes));
             println!("max size:  {}", human(dir.max_size()));
-            if opts.cache_backend != "fs" {
-                println!("shared:    {}", cache.remote_name().unwrap_or_default());
+            if let (Some(remote), Some(held)) = (remote, held) {
+                println!("shared:    {}", remote.name());
+                println!("keys:      {} ({} with a TTL)", held.keys, held.expiring);
+                println!("memory:    {}", human(held.bytes));
             }
         }
         Action::Prune => {
+            if let Some(remote) = remote {
+                let given = match opts.ttl()? {
+                    Some(ttl) => remote.expire_unbounded(ttl).map_err(shared_failed)?,
+                    None => 0,
+                };
+                println!(
+                    "{}: {given} keys without a TTL given one; Redis expires the rest itself",
+                    remote.name()
+                );
+            }
             let before = dir.usage().map_err(failed)?;
             let after = dir.evict(dir.max_size()).map_err(failed)?;
             println!(
@@ -173,6 +196,10 @@ pub fn run(args: Args, opts: &CacheOpts) -> Result<ExitCode, Failure> {
             );
         }
         Action::Clean => {
+            if let Some(remote) = remote {
+                let removed = remote.clean().map_err(shared_failed)?;
+                println!("removed {removed} keys from {}", remote.name());
+            }
             let removed = dir.clean().map_err(failed)?;
             println!(
                 "removed {} entries ({}) from {}",
