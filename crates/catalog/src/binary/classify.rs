@@ -9,6 +9,7 @@
 //! and in a `VERSION` file beside the Go toolchain. The library itself still matches on its own,
 //! so the package is found; only the extra location is missing.
 
+use std::collections::HashSet;
 use std::sync::{LazyLock, OnceLock};
 
 use regex::bytes::Regex;
@@ -962,19 +963,55 @@ pub fn wants(meta: &FileMeta) -> bool {
     is_regular(meta.mode) && meta.size > 0 && (meta.mode & 0o111 != 0 || fits_any(meta.path))
 }
 
-/// Whether any classifier's glob fits `path`: the base name is found once, as this runs on
-/// every entry of every layer.
+/// Whether any classifier's glob fits `path`. This runs on every entry of every layer (a
+/// million on a big layer), so the globs are indexed once: most are plain names, looked up in a
+/// set; the few with wildcards are tried only when the name starts with their literal prefix.
 fn fits_any(path: &str) -> bool {
-    let base = basename(path).as_bytes();
-    CLASSIFIERS.iter().any(|c| {
-        c.globs.iter().any(|g| {
-            if g.contains('/') {
-                path_matches(g, path)
-            } else {
-                wildcard(g.as_bytes(), base)
-            }
-        })
-    })
+    let names = &*NAME_INDEX;
+    let base = basename(path);
+    names.exact.contains(base)
+        || names
+            .wild
+            .iter()
+            .any(|g| base.starts_with(literal_prefix(g)) && wildcard(g.as_bytes(), base.as_bytes()))
+        || names.nested.iter().any(|g| path_matches(g, path))
+}
+
+/// Every classifier glob, sorted by how it is matched.
+struct NameIndex {
+    /// Plain base names (`busybox`, `redis-server`).
+    exact: HashSet<&'static str>,
+    /// Base-name globs with `*` or `?` (`python*`, `libpython*.so*`).
+    wild: Vec<&'static str>,
+    /// Globs over more than one path component (`elixir/ebin/elixir.app`).
+    nested: Vec<&'static str>,
+}
+
+static NAME_INDEX: LazyLock<NameIndex> = LazyLock::new(|| {
+    let mut index = NameIndex {
+        exact: HashSet::new(),
+        wild: Vec::new(),
+        nested: Vec::new(),
+    };
+    for &g in CLASSIFIERS.iter().flat_map(|c| c.globs) {
+        if g.contains('/') {
+            index.nested.push(g);
+        } else if g.contains(['*', '?']) {
+            index.wild.push(g);
+        } else {
+            index.exact.insert(g);
+        }
+    }
+    index.wild.sort_unstable();
+    index.wild.dedup();
+    index.nested.sort_unstable();
+    index.nested.dedup();
+    index
+});
+
+/// The part of a glob before its first wildcard, which every fitting name starts with.
+fn literal_prefix(glob: &str) -> &str {
+    glob.find(['*', '?']).map_or(glob, |i| &glob[..i])
 }
 
 /// Whether `path` has a name the classifiers of `package` look for.
@@ -1197,6 +1234,37 @@ fn wildcard(glob: &[u8], text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The name index agrees with trying every glob in turn, on names made from the globs
+    /// themselves and on near misses.
+    #[test]
+    fn name_index_agrees_with_every_glob() {
+        let naive = |path: &str| {
+            CLASSIFIERS
+                .iter()
+                .any(|c| c.globs.iter().any(|g| path_matches(g, path)))
+        };
+        let mut paths = vec![
+            "/usr/bin/ls".to_string(),
+            "python".into(),
+            "/x/pythonic".into(),
+        ];
+        for g in CLASSIFIERS.iter().flat_map(|c| c.globs) {
+            let name = g.replace('*', "3.12").replace('?', "a");
+            for p in [
+                format!("/usr/lib/{name}"),
+                format!("/usr/lib/{name}x"),
+                format!("/usr/lib/x{name}"),
+                format!("/{}", &name[..name.len() / 2]),
+                name.clone(),
+            ] {
+                paths.push(p);
+            }
+        }
+        for p in &paths {
+            assert_eq!(fits_any(p), naive(p), "{p}");
+        }
+    }
 
     #[test]
     fn table_compiles() {
