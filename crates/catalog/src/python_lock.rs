@@ -1,5 +1,6 @@
 //! Python requirement and lock files: pip's `requirements*.txt` (a line pinned with `==` gives
-//! a version; any other requirement is reported with its constraint and no version), Poetry's
+//! a version; any other requirement is reported with its constraint and no version; the
+//! `# via` comments of pip-compile and `uv export` tell direct pins from the others), Poetry's
 //! `poetry.lock`, Pipenv's `Pipfile.lock`, uv's `uv.lock` and PDM's `pdm.lock`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -36,10 +37,29 @@ pub fn parse_requirements(file: &FileInput) -> Result<Vec<Package>, String> {
     let mut out = Vec::new();
     let mut joined = String::new();
     let mut first_line = 0;
+    // pip-compile's `# via` comments, as (package index, what asked for it).
+    let mut vias: Vec<(usize, &str)> = Vec::new();
+    let mut in_via = false;
     for (i, raw) in text.lines().enumerate() {
         if joined.is_empty() {
             first_line = i as u32 + 1;
         }
+        if let Some(comment) = raw.trim_start().strip_prefix('#') {
+            let comment = comment.trim();
+            let sources = match comment.strip_prefix("via") {
+                Some("") => {
+                    in_via = true;
+                    continue;
+                }
+                Some(one) if one.starts_with(' ') => Some(one.trim()),
+                _ => in_via.then_some(comment),
+            };
+            if let (Some(source), false) = (sources, out.is_empty()) {
+                vias.push((out.len() - 1, source));
+            }
+            continue;
+        }
+        in_via = false;
         // A trailing backslash continues the requirement on the next line.
         if let Some(head) = raw.strip_suffix('\\') {
             joined.push_str(head);
@@ -53,7 +73,19 @@ pub fn parse_requirements(file: &FileInput) -> Result<Vec<Package>, String> {
         }
         joined.clear();
     }
+    // A pin asked for by something that is not another pin (an input file, the project) is
+    // one the project names itself.
+    let pinned: HashSet<String> = out.iter().map(|p| pep503(&p.name)).collect();
+    for (i, source) in vias {
+        let from_project = !pinned.contains(&pep503(source));
+        out[i].direct = Some(out[i].direct.unwrap_or(false) || from_project);
+    }
     Ok(out)
+}
+
+/// A Python name as PEP 503 compares them.
+fn pep503(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
 }
 
 /// One requirement line (PEP 508 with pip's options), or `None` for options, includes,
@@ -321,6 +353,25 @@ mod tests {
                 ("requests", "2.31.0", None, Some(3)),
                 ("Flask", "", Some(">= 2.0, <3"), Some(4)),
                 ("numpy", "1.26.0", None, Some(5)),
+            ]
+        );
+    }
+
+    #[test]
+    fn pip_compile_via_says_direct() {
+        let text = "jinja2==3.1.2 \\\n    --hash=sha256:a\n    # via -r requirements.in\nmarkupsafe==3.0.4 \\\n    --hash=sha256:b\n    # via jinja2\nrequests==2.31.0\n    # via\n    #   -r requirements.in\n    #   other\nsix==1.16.0\n";
+        let p = run(parse_requirements, text);
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.name.as_str(), p.direct, p.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("jinja2", Some(true), Some(1)),
+                ("markupsafe", Some(false), Some(4)),
+                ("requests", Some(true), Some(7)),
+                ("six", None, Some(11)),
             ]
         );
     }

@@ -1,6 +1,10 @@
 //! `plinth sbom dir:` on source trees whose lockfiles the real package managers write at test
-//! time (npm, cargo), compared with `syft scan dir:` on the same tree; malformed lockfiles;
-//! `--skip-dirs`, `--skip-files`, `.gitignore` and symlinks out of the tree.
+//! time (npm and cargo here; Python's and the other JavaScript tools in `python.rs` and
+//! `javascript.rs`), compared with `syft scan dir:` on the same tree; findings at lockfile
+//! lines (`locations.rs`); malformed lockfiles; `--skip-dirs`, `--skip-files`, `.gitignore` and
+//! symlinks out of the tree. The other ecosystems' files are hand-written: their tools are not
+//! on the machine, and Maven Central, which Maven would resolve a pom.xml against, cannot be
+//! reached from it.
 //!
 //! A tool that is absent (or a registry that cannot be reached) skips its part with a printed
 //! line.
@@ -54,6 +58,8 @@ fn real_tree() -> Option<tempfile::TempDir> {
 fn real_lockfiles_match_syft() {
     let Some(tree) = real_tree() else { return };
     let ours = sbom(tree.path(), &[]);
+    assert_lines_name_packages(tree.path(), &ours, "/web/package-lock.json");
+    assert_lines_name_packages(tree.path(), &ours, "/rs/Cargo.lock");
     let packages = ours["packages"].as_array().unwrap();
     // What npm wrote, read back with serde_json: every locked package, with its dev flag.
     let lock: Value =
@@ -94,11 +100,7 @@ fn real_lockfiles_match_syft() {
 #[test]
 fn malformed_lockfiles_are_named_and_the_rest_is_read() {
     let tree = tempfile::tempdir().unwrap();
-    let put = |rel: &str, text: &str| {
-        let p = tree.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let put = |rel: &str, text: &str| put(tree.path(), rel, text);
     put(
         "a/package-lock.json",
         "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/x\": {\"vers",
@@ -112,6 +114,14 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         "GEM\n  specs:\n<<<<<<< HEAD\n    rack (3.0.0)\n=======\n    rack (3.0.1)\n>>>>>>> b\n",
     );
     put("d/go.mod", "module m\n\nrequire github.com/a/b v1.2.3\n");
+    put(
+        "e/Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"memchr\"\nversion = \"2.7",
+    );
+    put(
+        "f/yarn.lock",
+        "# yarn lockfile v1\n\n<<<<<<< HEAD\nms@^2:\n  version \"2.1.2\"\n=======\nms@^2:\n  version \"2.1.3\"\n>>>>>>> b\n",
+    );
     let out = plinth()
         .arg("sbom")
         .arg(format!("dir:{}", tree.path().display()))
@@ -124,6 +134,8 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         "npm-lock: /a/package-lock.json: line 1 column",
         "pnpm-lock: /b/pnpm-lock.yaml: line 3: tab in indentation",
         "gemfile-lock: /c/Gemfile.lock: line 3: merge conflict marker",
+        "cargo-lock: /e/Cargo.lock: line 5: invalid TOML",
+        "yarn-lock: /f/yarn.lock: line 3: merge conflict marker",
     ] {
         assert!(stderr.contains(expected), "{expected} in {stderr}");
     }
@@ -147,7 +159,9 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         [
             "/a/package-lock.json",
             "/b/pnpm-lock.yaml",
-            "/c/Gemfile.lock"
+            "/c/Gemfile.lock",
+            "/e/Cargo.lock",
+            "/f/yarn.lock",
         ]
         .into()
     );
@@ -288,9 +302,7 @@ fn scan_of_a_source_tree_uses_real_advisories() {
 fn other_ecosystems_against_syft() {
     let tree = tempfile::tempdir().unwrap();
     for (rel, text) in HAND_WRITTEN {
-        let p = tree.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        put(tree.path(), rel, text);
     }
     let ours = ids(&sbom(tree.path(), &["--exclude-dev"])["packages"], "purl");
     assert!(ours.contains(&id("racc", "1.7.3", "pkg:gem/racc@1.7.3")));

@@ -117,6 +117,19 @@ fn pip_compile_with_hashes_against_syft() {
         .collect();
     assert_eq!(ours, pinned);
     assert!(pinned.len() > 2, "requests brings its own dependencies");
+    // Its `# via` comments say which pins the input named.
+    assert_eq!(
+        flags_of(
+            &inventory,
+            "/py/requirements.txt",
+            &["jinja2", "markupsafe", "requests"]
+        ),
+        [
+            row("jinja2", Some(true), None),
+            row("markupsafe", Some(false), None),
+            row("requests", Some(true), None),
+        ]
+    );
     let Some((only_syft, only_plinth)) = against_syft(tree.path(), &[]) else {
         return;
     };
@@ -231,6 +244,18 @@ fn uv_lock_and_exported_requirements_match_syft() {
             row("iniconfig", Some(true), Some(true)),
             row("markupsafe", Some(false), Some(false)),
             row("requests", Some(true), Some(false)),
+        ]
+    );
+    // The export's `# via` comments name the project (`demo`) for what it asks for itself.
+    assert_eq!(
+        flags_of(
+            &inventory,
+            "/py/requirements.txt",
+            &["markupsafe", "requests"]
+        ),
+        [
+            row("markupsafe", Some(false), None),
+            row("requests", Some(true), None),
         ]
     );
     // Syft reads requirements.txt but has no uv.lock cataloger: without the dev group,
