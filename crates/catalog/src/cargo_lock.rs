@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::paths::basename;
-use crate::text::{lockfile_text, toml_error};
+use crate::text::{lockfile_text, toml_error, toml_line};
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants(meta: &FileMeta) -> bool {
@@ -21,7 +21,7 @@ struct Lock {
 
 #[derive(Deserialize)]
 struct Entry {
-    name: String,
+    name: toml::Spanned<String>,
     version: String,
     source: Option<String>,
     #[serde(default)]
@@ -43,9 +43,11 @@ pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
         .package
         .iter()
         .map(|e| {
-            let mut p = Package::new(PackageType::RustCrate, &e.name, &e.version, file.path);
+            let name = e.name.get_ref();
+            let mut p = Package::new(PackageType::RustCrate, name, &e.version, file.path);
+            p.line = Some(toml_line(text, e.name.span().start));
             if e.source.is_some() {
-                p.direct = Some(direct.contains(e.name.as_str()));
+                p.direct = Some(direct.contains(name.as_str()));
             }
             p
         })

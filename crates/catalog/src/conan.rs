@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use crate::paths::basename;
-use crate::text::{json_error, lockfile_text};
+use crate::text::{Step, json_error, json_lines, lockfile_text};
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants_lock(meta: &FileMeta) -> bool {
@@ -46,20 +46,31 @@ fn reference(r: &str, path: &str) -> Option<Package> {
 pub fn parse_lock(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let lock: Lock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let lines = json_lines(text);
     let mut out = Vec::new();
-    for (dev, list) in [(false, &lock.requires), (true, &lock.build_requires)] {
-        for r in list {
+    for (key, dev, list) in [
+        ("requires", false, &lock.requires),
+        ("build_requires", true, &lock.build_requires),
+    ] {
+        for (i, r) in list.iter().enumerate() {
             if let Some(mut p) = reference(r, file.path) {
                 p.dev = Some(dev);
+                p.line = lines.get(&[Step::Key(key), Step::Index(i)][..]).copied();
                 out.push(p);
             }
         }
     }
-    let nodes = lock
-        .graph_lock
-        .into_iter()
-        .flat_map(|g| g.nodes.into_values());
-    out.extend(nodes.filter_map(|n| reference(&n.reference?, file.path)));
+    for (id, node) in lock.graph_lock.iter().flat_map(|g| &g.nodes) {
+        if let Some(mut p) = node
+            .reference
+            .as_deref()
+            .and_then(|r| reference(r, file.path))
+        {
+            let path = [Step::Key("graph_lock"), Step::Key("nodes"), Step::Key(id)];
+            p.line = lines.get(&path[..]).copied();
+            out.push(p);
+        }
+    }
     Ok(out)
 }
 

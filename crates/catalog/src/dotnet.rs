@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::paths::basename;
-use crate::text::{json_error, lockfile_text};
+use crate::text::{Step, json_error, json_lines, lockfile_text};
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants_lock(meta: &FileMeta) -> bool {
@@ -35,20 +35,32 @@ pub fn parse_lock(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let lock: Lock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     // One framework's entry is enough; a package direct in any framework is direct.
-    let mut found: BTreeMap<(&str, &str), bool> = BTreeMap::new();
-    for entries in lock.dependencies.values() {
+    let lines = json_lines(text);
+    // One package locked for several target frameworks is one package: direct when any
+    // framework names it, at its first line.
+    let mut found: BTreeMap<(&str, &str), (bool, Option<u32>)> = BTreeMap::new();
+    for (framework, entries) in &lock.dependencies {
         for (name, e) in entries {
             let Some(version) = e.resolved.as_deref().filter(|_| e.kind != "Project") else {
                 continue;
             };
-            *found.entry((name, version)).or_default() |= e.kind == "Direct";
+            let path = [
+                Step::Key("dependencies"),
+                Step::Key(framework),
+                Step::Key(name),
+            ];
+            let line = lines.get(&path[..]).copied();
+            let (direct, first) = found.entry((name, version)).or_default();
+            *direct |= e.kind == "Direct";
+            *first = [*first, line].into_iter().flatten().min();
         }
     }
     Ok(found
         .into_iter()
-        .map(|((name, version), direct)| {
+        .map(|((name, version), (direct, line))| {
             let mut p = Package::new(PackageType::Nuget, name, version, file.path);
             p.direct = Some(direct);
+            p.line = line;
             p
         })
         .collect())

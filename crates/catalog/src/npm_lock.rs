@@ -3,13 +3,14 @@
 //! (lockfile versions 5 to 9). Workspace members and links to local folders are the project's
 //! own code, not dependencies, and are not reported.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
 use crate::paths::basename;
 use crate::text::{
-    json_error, lockfile_text, unquote, yaml_blocks, yaml_child, yaml_lines, yaml_section,
+    Step, json_error, json_lines, lockfile_text, unquote, yaml_blocks, yaml_child, yaml_lines,
+    yaml_section,
 };
 use crate::{FileInput, FileMeta, Package, PackageType};
 
@@ -55,6 +56,20 @@ struct Entry {
     peer_dependencies: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
+impl Entry {
+    /// Every package the entry depends on, of any kind.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.dependencies,
+            &self.dev_dependencies,
+            &self.optional_dependencies,
+            &self.peer_dependencies,
+        ]
+        .into_iter()
+        .flat_map(|m| m.keys().map(String::as_str))
+    }
+}
+
 #[derive(Deserialize)]
 struct V1Entry {
     version: Option<String>,
@@ -67,22 +82,18 @@ struct V1Entry {
 pub fn parse_package_lock(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let lock: PackageLock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let lines = json_lines(text);
     let mut out = Vec::new();
     if lock.version >= 2 || !lock.packages.is_empty() {
-        let root = lock.packages.get("").map(|r| {
-            [
-                &r.dependencies,
-                &r.dev_dependencies,
-                &r.optional_dependencies,
-                &r.peer_dependencies,
-            ]
-            .into_iter()
-            .flat_map(|m| m.keys().cloned())
-            .collect::<HashSet<String>>()
-        });
+        // Keys are install paths; only those under node_modules/ are dependencies, the rest
+        // ("" and workspace folders) are the project itself, and what they name is direct.
+        let projects: HashMap<&str, HashSet<&str>> = lock
+            .packages
+            .iter()
+            .filter(|(key, _)| !key.contains("node_modules/"))
+            .map(|(key, e)| (key.as_str(), e.names().collect()))
+            .collect();
         for (key, entry) in &lock.packages {
-            // Keys are install paths; only those under node_modules/ are dependencies,
-            // the rest ("" and workspace folders) are the project itself.
             let Some(i) = key.rfind("node_modules/") else {
                 continue;
             };
@@ -94,17 +105,39 @@ pub fn parse_package_lock(file: &FileInput) -> Result<Vec<Package>, String> {
             let name = entry.name.as_deref().unwrap_or(installed_as);
             let mut p = Package::new(PackageType::Npm, name, version, file.path);
             p.dev = Some(entry.dev);
-            p.direct = root.as_ref().map(|r| i == 0 && r.contains(installed_as));
+            p.direct = projects.contains_key("").then(|| {
+                // A workspace's dependencies are hoisted to the top node_modules/ unless
+                // their versions clash, when they stay in the workspace's own.
+                match key[..i].strip_suffix('/') {
+                    None => projects.values().any(|named| named.contains(installed_as)),
+                    Some(owner) => projects
+                        .get(owner)
+                        .is_some_and(|named| named.contains(installed_as)),
+                }
+            });
+            p.line = lines
+                .get(&[Step::Key("packages"), Step::Key(key)][..])
+                .copied();
             out.push(p);
         }
     } else {
-        v1(&lock.dependencies, file.path, &mut out);
+        let mut at = vec![Step::Key("dependencies")];
+        v1(&lock.dependencies, file.path, &lines, &mut at, &mut out);
     }
     Ok(out)
 }
 
-fn v1(deps: &BTreeMap<String, V1Entry>, path: &str, out: &mut Vec<Package>) {
+/// Lockfile version 1 nests what could not be hoisted under the package that needs it;
+/// `at` is the JSON path of `deps`, for lines.
+fn v1<'a>(
+    deps: &'a BTreeMap<String, V1Entry>,
+    path: &str,
+    lines: &HashMap<Vec<Step>, u32>,
+    at: &mut Vec<Step<'a>>,
+    out: &mut Vec<Package>,
+) {
     for (name, entry) in deps {
+        at.push(Step::Key(name));
         if let Some(version) = &entry.version {
             // An alias's version reads `npm:real-name@1.2.3`.
             let (name, version) = match version
@@ -116,9 +149,12 @@ fn v1(deps: &BTreeMap<String, V1Entry>, path: &str, out: &mut Vec<Package>) {
             };
             let mut p = Package::new(PackageType::Npm, name, version, path);
             p.dev = Some(entry.dev);
+            p.line = lines.get(at.as_slice()).copied();
             out.push(p);
         }
-        v1(&entry.dependencies, path, out);
+        at.push(Step::Key("dependencies"));
+        v1(&entry.dependencies, path, lines, at, out);
+        at.truncate(at.len() - 2);
     }
 }
 
@@ -131,7 +167,14 @@ fn split_descriptor(d: &str) -> Option<(&str, &str)> {
 pub fn parse_yarn(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let mut out = Vec::new();
-    let mut current: Option<(String, u32, bool)> = None;
+    // Per package: the descriptors of its entry's header (`"a@npm:^1, a@npm:~1.2"`).
+    let mut headers = Vec::new();
+    // Berry lists a workspace's dependencies (dev ones too) in its own entry, so its lockfile
+    // tells which packages are direct; classic's does not.
+    let mut berry = false;
+    let mut workspace_deps: HashSet<String> = HashSet::new();
+    let mut current: Option<(String, u32, bool, &str)> = None;
+    let mut in_dependencies = false;
     for (i, line) in text.lines().enumerate() {
         let number = i as u32 + 1;
         if line.starts_with('\t') {
@@ -141,16 +184,23 @@ pub fn parse_yarn(file: &FileInput) -> Result<Vec<Package>, String> {
             continue;
         }
         if !line.starts_with(' ') {
-            current = entry_name(line).map(|(n, local)| (n, number, local));
+            berry |= line == "__metadata:";
+            current = entry_name(line).map(|(n, local)| (n, number, local, line));
             continue;
         }
         let trimmed = line.trim_start();
-        let Some((name, at, local)) = current.as_ref() else {
+        let Some((name, at, local, header)) = current.as_ref() else {
             continue;
         };
-        let indent = line.len() - trimmed.len();
-        if indent != 2 {
-            continue;
+        match line.len() - trimmed.len() {
+            2 => in_dependencies = trimmed == "dependencies:",
+            4 if in_dependencies && header.contains("@workspace:") => {
+                if let Some((dep, range)) = trimmed.split_once(": ") {
+                    workspace_deps.insert(format!("{}@{}", unquote(dep), unquote(range)));
+                }
+                continue;
+            }
+            _ => continue,
         }
         if let Some(v) = trimmed
             .strip_prefix("version ")
@@ -160,6 +210,7 @@ pub fn parse_yarn(file: &FileInput) -> Result<Vec<Package>, String> {
                 let mut p = Package::new(PackageType::Npm, name.as_str(), unquote(v), file.path);
                 p.line = Some(*at);
                 out.push(p);
+                headers.push(*header);
             }
         } else if let Some(r) = trimmed.strip_prefix("resolution: ") {
             // Berry names the package it resolved to, which settles aliases.
@@ -169,6 +220,16 @@ pub fn parse_yarn(file: &FileInput) -> Result<Vec<Package>, String> {
             {
                 last.name = real.to_owned();
             }
+        }
+    }
+    if berry {
+        for (p, header) in out.iter_mut().zip(headers) {
+            let header = unquote(header.trim_end_matches(':'));
+            p.direct = Some(
+                header
+                    .split(", ")
+                    .any(|d| workspace_deps.contains(unquote(d))),
+            );
         }
     }
     Ok(out)
@@ -204,6 +265,10 @@ pub fn parse_pnpm(file: &FileInput) -> Result<Vec<Package>, String> {
         .and_then(|l| l.value.parse().ok())
         .ok_or("no lockfileVersion")?;
     let (direct, direct_dev) = pnpm_direct(&lines);
+    // Lockfile 9 dropped the `dev:` field: what the plain direct dependencies do not reach
+    // through `snapshots:` only development needs.
+    let snapshots = yaml_section(&lines, "snapshots");
+    let needed = (!snapshots.is_empty()).then(|| pnpm_reachable(snapshots, &direct));
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (head, children) in yaml_blocks(yaml_section(&lines, "packages"), 2) {
@@ -217,6 +282,7 @@ pub fn parse_pnpm(file: &FileInput) -> Result<Vec<Package>, String> {
         p.line = Some(head.number);
         p.dev = yaml_child(children, "dev")
             .map(|d| d == "true")
+            .or_else(|| needed.as_ref().map(|n| !n.contains(&(name, v))))
             .or_else(|| direct.contains(&(name, v)).then_some(false))
             .or_else(|| direct_dev.contains(&(name, v)).then_some(true));
         p.direct = Some(direct.contains(&(name, v)) || direct_dev.contains(&(name, v)));
@@ -252,16 +318,47 @@ fn pnpm_direct<'a>(lines: &[crate::text::YamlLine<'a>]) -> (Direct<'a>, Direct<'
             } else {
                 head.value
             };
-            let version = version.split(['(', '_']).next().unwrap_or(version);
             let set = if group == "devDependencies" {
                 &mut dev
             } else {
                 &mut plain
             };
-            set.insert((head.key, version));
+            set.insert(pnpm_dependency(head.key, version));
         }
     }
     (plain, dev)
+}
+
+/// A dependency as (name, version) from its `name: version` line: the version loses its
+/// peer suffix (`1.0.0(b@2.0.0)`, `1.0.0_b@2.0.0`), and an alias (`x: y@1.0.0`) names y.
+fn pnpm_dependency<'a>(name: &'a str, version: &'a str) -> (&'a str, &'a str) {
+    let version = version.split(['(', '_']).next().unwrap_or(version);
+    split_descriptor(version).unwrap_or((name, version))
+}
+
+/// The (name, version) pairs reachable from `roots` along the dependencies `snapshots:`
+/// lists (optional ones too: an install fetches them).
+fn pnpm_reachable<'a>(snapshots: &[crate::text::YamlLine<'a>], roots: &Direct<'a>) -> Direct<'a> {
+    let mut edges: HashMap<(&str, &str), Vec<(&str, &str)>> = HashMap::new();
+    for (head, body) in yaml_blocks(snapshots, 2) {
+        let Some(from) = split_descriptor(head.key.split('(').next().unwrap_or(head.key)) else {
+            continue;
+        };
+        let deps = edges.entry(from).or_default();
+        for (group, list) in yaml_blocks(body, 4) {
+            if group.key.ends_with("ependencies") {
+                deps.extend(list.iter().map(|l| pnpm_dependency(l.key, l.value)));
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut todo: Vec<(&str, &str)> = roots.iter().copied().collect();
+    while let Some(n) = todo.pop() {
+        if seen.insert(n) {
+            todo.extend(edges.get(&n).into_iter().flatten());
+        }
+    }
+    seen
 }
 
 /// A `packages:` key as (name, version): `/a/1.0.0`, `/@s/a/1.0.0_peer` (v5),
@@ -328,18 +425,25 @@ mod tests {
             ("@babel/core", "7.12.3", Some(3))
         );
         assert_eq!(p[1].name, "lodash");
-        let berry = "__metadata:\n  version: 6\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n\n\"x@npm:^4\":\n  version: 4.17.21\n  resolution: \"lodash@npm:4.17.21\"\n";
+        assert_eq!(p[0].direct, None, "classic does not say");
+        let berry = "__metadata:\n  version: 6\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  dependencies:\n    x: \"npm:^4\"\n\n\"x@npm:^4\":\n  version: 4.17.21\n  resolution: \"lodash@npm:4.17.21\"\n  dependencies:\n    y: \"npm:^1\"\n\n\"y@npm:^1\":\n  version: 1.0.0\n";
         let p = run(parse_yarn, berry);
-        assert_eq!(p.len(), 1);
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.direct))
+            .collect();
         assert_eq!(
-            (p[0].name.as_str(), p[0].version.as_str()),
-            ("lodash", "4.17.21")
+            got,
+            [
+                ("lodash", "4.17.21", Some(true)),
+                ("y", "1.0.0", Some(false))
+            ]
         );
     }
 
     #[test]
     fn pnpm_versions() {
-        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1\n        version: 1.0.0(b@2.0.0)\n    devDependencies:\n      '@s/d':\n        specifier: ^3\n        version: 3.0.0\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n  '@s/d@3.0.0':\n    resolution: {integrity: y}\n  b@2.0.0:\n    resolution: {integrity: z}\n";
+        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1\n        version: 1.0.0(b@2.0.0)\n    devDependencies:\n      '@s/d':\n        specifier: ^3\n        version: 3.0.0\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n  '@s/d@3.0.0':\n    resolution: {integrity: y}\n  b@2.0.0:\n    resolution: {integrity: z}\n  c@1.0.0:\n    resolution: {integrity: w}\nsnapshots:\n  a@1.0.0(b@2.0.0):\n    dependencies:\n      b: 2.0.0\n  '@s/d@3.0.0':\n    optionalDependencies:\n      c: 1.0.0\n  b@2.0.0: {}\n  c@1.0.0: {}\n";
         let p = run(parse_pnpm, v9);
         let got: Vec<_> = p
             .iter()
@@ -350,7 +454,8 @@ mod tests {
             [
                 ("a", "1.0.0", Some(true), Some(false)),
                 ("@s/d", "3.0.0", Some(true), Some(true)),
-                ("b", "2.0.0", Some(false), None),
+                ("b", "2.0.0", Some(false), Some(false)),
+                ("c", "1.0.0", Some(false), Some(true)),
             ]
         );
         let v5 = "lockfileVersion: 5.4\nspecifiers:\n  a: ^1\ndependencies:\n  a: 1.0.0\npackages:\n  /a/1.0.0:\n    dev: false\n  /@s/b/2.0.0_a@1.0.0:\n    dev: true\n";

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::paths::basename;
-use crate::text::{json_error, lockfile_text};
+use crate::text::{Step, json_error, json_lines, lockfile_text};
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants_lock(meta: &FileMeta) -> bool {
@@ -56,15 +56,19 @@ fn package(e: Entry, dev: Option<bool>, path: &str) -> Package {
 pub fn parse_lock(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let lock: Lock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-    let plain = lock
-        .packages
-        .into_iter()
-        .map(|e| package(e, Some(false), file.path));
-    let dev = lock
-        .packages_dev
-        .into_iter()
-        .map(|e| package(e, Some(true), file.path));
-    Ok(plain.chain(dev).collect())
+    let lines = json_lines(text);
+    let mut out = Vec::new();
+    for (key, dev, list) in [
+        ("packages", false, lock.packages),
+        ("packages-dev", true, lock.packages_dev),
+    ] {
+        for (i, e) in list.into_iter().enumerate() {
+            let mut p = package(e, Some(dev), file.path);
+            p.line = lines.get(&[Step::Key(key), Step::Index(i)][..]).copied();
+            out.push(p);
+        }
+    }
+    Ok(out)
 }
 
 pub fn parse_installed(file: &FileInput) -> Result<Vec<Package>, String> {

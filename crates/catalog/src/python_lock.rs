@@ -1,5 +1,6 @@
 //! Python requirement and lock files: pip's `requirements*.txt` (a line pinned with `==` gives
-//! a version; any other requirement is reported with its constraint and no version), Poetry's
+//! a version; any other requirement is reported with its constraint and no version; the
+//! `# via` comments of pip-compile and `uv export` tell direct pins from the others), Poetry's
 //! `poetry.lock`, Pipenv's `Pipfile.lock`, uv's `uv.lock` and PDM's `pdm.lock`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -7,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 
 use crate::paths::basename;
-use crate::text::{json_error, lockfile_text, toml_error};
+use crate::text::{Step, json_error, json_lines, lockfile_text, toml_error, toml_line};
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants_requirements(meta: &FileMeta) -> bool {
@@ -36,10 +37,29 @@ pub fn parse_requirements(file: &FileInput) -> Result<Vec<Package>, String> {
     let mut out = Vec::new();
     let mut joined = String::new();
     let mut first_line = 0;
+    // pip-compile's `# via` comments, as (package index, what asked for it).
+    let mut vias: Vec<(usize, &str)> = Vec::new();
+    let mut in_via = false;
     for (i, raw) in text.lines().enumerate() {
         if joined.is_empty() {
             first_line = i as u32 + 1;
         }
+        if let Some(comment) = raw.trim_start().strip_prefix('#') {
+            let comment = comment.trim();
+            let sources = match comment.strip_prefix("via") {
+                Some("") => {
+                    in_via = true;
+                    continue;
+                }
+                Some(one) if one.starts_with(' ') => Some(one.trim()),
+                _ => in_via.then_some(comment),
+            };
+            if let (Some(source), false) = (sources, out.is_empty()) {
+                vias.push((out.len() - 1, source));
+            }
+            continue;
+        }
+        in_via = false;
         // A trailing backslash continues the requirement on the next line.
         if let Some(head) = raw.strip_suffix('\\') {
             joined.push_str(head);
@@ -53,7 +73,19 @@ pub fn parse_requirements(file: &FileInput) -> Result<Vec<Package>, String> {
         }
         joined.clear();
     }
+    // A pin asked for by something that is not another pin (an input file, the project) is
+    // one the project names itself.
+    let pinned: HashSet<String> = out.iter().map(|p| pep503(&p.name)).collect();
+    for (i, source) in vias {
+        let from_project = !pinned.contains(&pep503(source));
+        out[i].direct = Some(out[i].direct.unwrap_or(false) || from_project);
+    }
     Ok(out)
+}
+
+/// A Python name as PEP 503 compares them.
+fn pep503(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
 }
 
 /// One requirement line (PEP 508 with pip's options), or `None` for options, includes,
@@ -103,7 +135,7 @@ struct TomlLock {
 
 #[derive(Deserialize)]
 struct TomlPackage {
-    name: String,
+    name: toml::Spanned<String>,
     version: Option<String>,
     /// Poetry before 1.5: `main` or `dev`.
     category: Option<String>,
@@ -112,9 +144,34 @@ struct TomlPackage {
     /// uv: where the package comes from; `editable`/`virtual` is the project itself.
     source: Option<toml::Table>,
     #[serde(default)]
-    dependencies: Vec<UvDependency>,
+    dependencies: Dependencies,
     #[serde(default, rename = "dev-dependencies")]
     dev_dependencies: BTreeMap<String, Vec<UvDependency>>,
+}
+
+/// uv lists a package's dependencies as `[{ name = "…" }]`; Poetry and PDM as a table of
+/// constraints (`[package.dependencies]`), which says nothing this reads.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Dependencies {
+    Uv(Vec<UvDependency>),
+    Other(serde::de::IgnoredAny),
+}
+
+impl Default for Dependencies {
+    fn default() -> Self {
+        Dependencies::Uv(Vec::new())
+    }
+}
+
+impl Dependencies {
+    fn names(&self) -> impl Iterator<Item = &str> {
+        let list = match self {
+            Dependencies::Uv(list) => list.as_slice(),
+            Dependencies::Other(_) => &[],
+        };
+        list.iter().map(|d| d.name.as_str())
+    }
 }
 
 #[derive(Deserialize)]
@@ -122,23 +179,38 @@ struct UvDependency {
     name: String,
 }
 
-fn read_toml(file: &FileInput) -> Result<TomlLock, String> {
+impl TomlPackage {
+    fn name(&self) -> &str {
+        self.name.get_ref()
+    }
+
+    /// The package at the line of its `name`, or `None` when the entry has no version.
+    fn package(&self, text: &str, path: &str) -> Option<Package> {
+        let version = self.version.as_deref()?;
+        let mut p = Package::new(PackageType::Python, self.name(), version, path);
+        p.line = Some(toml_line(text, self.name.span().start));
+        Some(p)
+    }
+}
+
+fn read_toml<'a>(file: &FileInput<'a>) -> Result<(&'a str, TomlLock), String> {
     let text = lockfile_text(file.data)?;
-    toml::from_str(text).map_err(|e| toml_error(text, &e))
+    let lock = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    Ok((text, lock))
 }
 
 pub fn parse_poetry(file: &FileInput) -> Result<Vec<Package>, String> {
-    let lock = read_toml(file)?;
+    let (text, lock) = read_toml(file)?;
     Ok(lock
         .package
-        .into_iter()
+        .iter()
         .filter_map(|t| {
             let dev = match (&t.category, &t.groups) {
                 (Some(c), _) => Some(c == "dev"),
                 (None, Some(g)) => Some(!g.iter().any(|g| g == "main")),
                 (None, None) => None,
             };
-            let mut p = Package::new(PackageType::Python, t.name, t.version?, file.path);
+            let mut p = t.package(text, file.path)?;
             p.dev = dev;
             Some(p)
         })
@@ -146,14 +218,13 @@ pub fn parse_poetry(file: &FileInput) -> Result<Vec<Package>, String> {
 }
 
 pub fn parse_pdm(file: &FileInput) -> Result<Vec<Package>, String> {
-    let lock = read_toml(file)?;
+    let (text, lock) = read_toml(file)?;
     Ok(lock
         .package
-        .into_iter()
+        .iter()
         .filter_map(|t| {
-            let dev = t.groups.as_ref().map(|g| !g.iter().any(|g| g == "default"));
-            let mut p = Package::new(PackageType::Python, t.name, t.version?, file.path);
-            p.dev = dev;
+            let mut p = t.package(text, file.path)?;
+            p.dev = t.groups.as_ref().map(|g| !g.iter().any(|g| g == "default"));
             Some(p)
         })
         .collect())
@@ -162,7 +233,7 @@ pub fn parse_pdm(file: &FileInput) -> Result<Vec<Package>, String> {
 /// uv records the project itself as a package with an `editable` or `virtual` source; its
 /// dependency lists say which packages are direct and which only development needs.
 pub fn parse_uv(file: &FileInput) -> Result<Vec<Package>, String> {
-    let lock = read_toml(file)?;
+    let (text, lock) = read_toml(file)?;
     let is_project = |t: &TomlPackage| {
         t.source
             .as_ref()
@@ -172,15 +243,12 @@ pub fn parse_uv(file: &FileInput) -> Result<Vec<Package>, String> {
         .package
         .iter()
         .map(|t| {
-            let deps = t.dependencies.iter().map(|d| d.name.as_str()).collect();
-            (t.name.as_str(), deps)
+            let deps = t.dependencies.names().collect();
+            (t.name(), deps)
         })
         .collect();
     let roots = lock.package.iter().filter(|t| is_project(t));
-    let main_roots: Vec<&str> = roots
-        .clone()
-        .flat_map(|t| t.dependencies.iter().map(|d| d.name.as_str()))
-        .collect();
+    let main_roots: Vec<&str> = roots.clone().flat_map(|t| t.dependencies.names()).collect();
     let dev_roots: Vec<&str> = roots
         .flat_map(|t| t.dev_dependencies.values().flatten())
         .map(|d| d.name.as_str())
@@ -191,8 +259,8 @@ pub fn parse_uv(file: &FileInput) -> Result<Vec<Package>, String> {
         .iter()
         .filter(|t| !is_project(t))
         .filter_map(|t| {
-            let mut p = Package::new(PackageType::Python, &t.name, t.version.clone()?, file.path);
-            let name = t.name.as_str();
+            let mut p = t.package(text, file.path)?;
+            let name = t.name();
             p.direct = Some(main_roots.contains(&name) || dev_roots.contains(&name));
             p.dev = Some(!needed.contains(name));
             Some(p)
@@ -228,18 +296,23 @@ struct PipfileEntry {
 pub fn parse_pipfile(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let lock: Pipfile = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let lines = json_lines(text);
     let mut out = Vec::new();
-    for (dev, group) in [(false, lock.default), (true, lock.develop)] {
+    for (key, dev, group) in [
+        ("default", false, lock.default),
+        ("develop", true, lock.develop),
+    ] {
         for (name, entry) in group {
             // Git and path entries carry no version.
             let Some(v) = entry.version else { continue };
             let mut p = Package::new(
                 PackageType::Python,
-                name,
+                &name,
                 v.trim_start_matches("=="),
                 file.path,
             );
             p.dev = Some(dev);
+            p.line = lines.get(&[Step::Key(key), Step::Key(&name)][..]).copied();
             out.push(p);
         }
     }
@@ -280,6 +353,39 @@ mod tests {
                 ("requests", "2.31.0", None, Some(3)),
                 ("Flask", "", Some(">= 2.0, <3"), Some(4)),
                 ("numpy", "1.26.0", None, Some(5)),
+            ]
+        );
+    }
+
+    #[test]
+    fn pip_compile_via_says_direct() {
+        let text = "jinja2==3.1.2 \\\n    --hash=sha256:a\n    # via -r requirements.in\nmarkupsafe==3.0.4 \\\n    --hash=sha256:b\n    # via jinja2\nrequests==2.31.0\n    # via\n    #   -r requirements.in\n    #   other\nsix==1.16.0\n";
+        let p = run(parse_requirements, text);
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.name.as_str(), p.direct, p.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("jinja2", Some(true), Some(1)),
+                ("markupsafe", Some(false), Some(4)),
+                ("requests", Some(true), Some(7)),
+                ("six", None, Some(11)),
+            ]
+        );
+    }
+
+    #[test]
+    fn poetry_groups_dependency_tables_and_lines() {
+        let text = "[[package]]\nname = \"jinja2\"\nversion = \"3.1.2\"\ngroups = [\"main\"]\n\n[package.dependencies]\nMarkupSafe = \">=2.0\"\n\n[[package]]\nname = \"iniconfig\"\nversion = \"2.0.0\"\ngroups = [\"dev\"]\n";
+        let p = run(parse_poetry, text);
+        let got: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.dev, p.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("jinja2", Some(false), Some(2)),
+                ("iniconfig", Some(true), Some(10))
             ]
         );
     }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::paths::basename;
-use crate::text::{json_error, lockfile_text};
+use crate::text::{Step, json_error, json_lines, lockfile_text};
 use crate::{FileInput, FileMeta, Package, PackageType};
 
 pub fn wants(meta: &FileMeta) -> bool {
@@ -41,10 +41,16 @@ struct State {
 pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
     let text = lockfile_text(file.data)?;
     let resolved: Resolved = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-    let pins = resolved.object.map(|o| o.pins).unwrap_or(resolved.pins);
+    let lines = json_lines(text);
+    // Version 1 nests the pins in `object`.
+    let (pins, under) = match resolved.object {
+        Some(o) => (o.pins, &[Step::Key("object"), Step::Key("pins")][..]),
+        None => (resolved.pins, &[Step::Key("pins")][..]),
+    };
     Ok(pins
         .into_iter()
-        .filter_map(|pin| {
+        .enumerate()
+        .filter_map(|(i, pin)| {
             let url = pin.location.or(pin.repository_url)?;
             // The purl namespace is the repository's host and path, less the last part.
             let trimmed = url.trim_end_matches('/').trim_end_matches(".git");
@@ -60,6 +66,7 @@ pub fn parse(file: &FileInput) -> Result<Vec<Package>, String> {
                 .unwrap_or_else(|| last.to_lowercase());
             let mut p = Package::new(PackageType::Swift, name, pin.state.version?, file.path);
             p.namespace = Some(format!("{namespace}/{last}"));
+            p.line = lines.get(&[under, &[Step::Index(i)]].concat()).copied();
             Some(p)
         })
         .collect())

@@ -2,7 +2,10 @@
 //! markers, and the small subset of YAML block syntax that pnpm, pub and CocoaPods lockfiles
 //! use (indented `key: value` lines and `- item` lines; flow values are kept as raw text).
 //!
-//! Errors name the 1-based line, so a warning can point at it.
+//! Errors name the 1-based line, so a warning can point at it; [`json_lines`] and
+//! [`toml_line`] find the line of a value serde has already read, so a package can.
+
+use std::collections::HashMap;
 
 /// The file as text, refused with the line of the first merge-conflict marker.
 pub fn lockfile_text(data: &[u8]) -> Result<&str, String> {
@@ -35,6 +38,111 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
         }
         None => format!("invalid TOML: {message}"),
     }
+}
+
+/// One step of a path into a JSON document: an object key as written (escapes left as
+/// they are) or an array index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The 1-based line on which each value of a JSON document starts, by its path from the
+/// root. serde_json keeps no positions, so a lockfile is read twice: once by serde for its
+/// meaning, once here for lines. Meant for text serde has accepted; on anything else it
+/// returns what it could find and never panics.
+pub fn json_lines(text: &str) -> HashMap<Vec<Step<'_>>, u32> {
+    let bytes = text.as_bytes();
+    let mut lines = HashMap::new();
+    let mut path: Vec<Step> = Vec::new();
+    // Per open container: whether it is an object, and for one whether a key is on `path`.
+    let mut open: Vec<(bool, bool)> = Vec::new();
+    let mut line = 1;
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b' ' | b'\t' | b'\r' | b':' => {}
+            b',' => match open.last_mut() {
+                Some((true, has_key)) => {
+                    if std::mem::take(has_key) {
+                        path.pop();
+                    }
+                    expect_key = true;
+                }
+                Some((false, _)) => {
+                    if let Some(Step::Index(n)) = path.pop() {
+                        path.push(Step::Index(n + 1));
+                    }
+                }
+                None => {}
+            },
+            b'}' | b']' => {
+                if let Some((object, has_key)) = open.pop()
+                    && (has_key || !object)
+                {
+                    path.pop();
+                }
+                expect_key = false;
+            }
+            b'"' if expect_key => {
+                let end = string_end(bytes, i + 1);
+                path.push(Step::Key(&text[i + 1..end]));
+                if let Some((_, has_key)) = open.last_mut() {
+                    *has_key = true;
+                }
+                expect_key = false;
+                i = end;
+            }
+            b => {
+                lines.insert(path.clone(), line);
+                match b {
+                    b'{' => {
+                        open.push((true, false));
+                        expect_key = true;
+                    }
+                    b'[' => {
+                        open.push((false, false));
+                        path.push(Step::Index(0));
+                    }
+                    b'"' => i = string_end(bytes, i + 1),
+                    // A number or literal: skip to the byte that ends it.
+                    _ => {
+                        while i + 1 < bytes.len() && !b",]}\n \t\r".contains(&bytes[i + 1]) {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    lines
+}
+
+/// The index of the quote closing a JSON string whose body starts at `from` (the end of
+/// the bytes when it is unterminated).
+fn string_end(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The 1-based line of a byte offset, as `toml::Spanned` gives them.
+pub fn toml_line(text: &str, offset: usize) -> u32 {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u32
+        + 1
 }
 
 /// One meaningful line of a YAML block document.
@@ -226,6 +334,29 @@ mod tests {
         );
         assert_eq!(yaml_section(&lines, "importers").len(), 5);
         assert!(yaml_lines("a:\n\tb: 1\n").unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn finds_json_lines() {
+        let text = "{\"packages\": {\n  \"\": {},\n  \"node_modules/a\\\"b\": {\"v\": [1,\n\"x\"]},\n  \"c\": {\"d\": {\"e\": []}}\n},\n\"list\": [{\"n\": 1},\n {\"n\": 2}]}";
+        let lines = json_lines(text);
+        let at = |path: &[Step]| lines.get(path).copied();
+        use Step::{Index, Key};
+        assert_eq!(at(&[]), Some(1));
+        assert_eq!(at(&[Key("packages"), Key("")]), Some(2));
+        assert_eq!(at(&[Key("packages"), Key(r#"node_modules/a\"b"#)]), Some(3));
+        let v = [Key("packages"), Key(r#"node_modules/a\"b"#), Key("v")];
+        assert_eq!(at(&[&v[..], &[Index(1)]].concat()), Some(4));
+        assert_eq!(
+            at(&[Key("packages"), Key("c"), Key("d"), Key("e")]),
+            Some(5)
+        );
+        assert_eq!(at(&[Key("list"), Index(0)]), Some(7));
+        assert_eq!(at(&[Key("list"), Index(1), Key("n")]), Some(8));
+        // Broken text never panics.
+        for cut in 0..text.len() {
+            json_lines(&text[..cut]);
+        }
     }
 
     #[test]

@@ -123,6 +123,9 @@ pub struct Finding {
     pub kind: PackageType,
     pub purl: String,
     pub found_at: String,
+    /// The line of `found_at` that declares the package, for lockfiles made of lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
     /// The database key the package was matched under (`Alpine:v3.20`, `PyPI`).
     pub ecosystem: String,
     /// The name advisories know the package by, when it differs (source package, origin).

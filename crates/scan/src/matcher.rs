@@ -242,6 +242,7 @@ fn finding(
         kind: p.kind,
         purl: found.purl.clone(),
         found_at: p.found_at.clone(),
+        line: p.line,
         ecosystem: query.ecosystem.clone(),
         source_package: (query.name != p.name).then(|| query.name.clone()),
         status,

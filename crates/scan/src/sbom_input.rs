@@ -270,6 +270,8 @@ fn from_cyclonedx(doc: &Value) -> std::result::Result<Inventory, String> {
             if let Some(v) = prop(c, &["aquasecurity:trivy:SrcVersion"]) {
                 f.package.source_version = Some(v.to_string());
             }
+            // plinth's own CycloneDX keeps a lockfile's line, so a scan of it can point there.
+            f.package.line = prop(c, &["plinth:location:0:line"]).and_then(|l| l.parse().ok());
             distros.extend(distro_of(purl));
             inv.packages.push(f);
         }

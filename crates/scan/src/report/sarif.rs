@@ -97,6 +97,8 @@ pub fn sarif(report: &Report, show_suppressed: bool, out: &mut dyn Write) -> io:
             });
             let uri = f.found_at.trim_start_matches('/');
             let uri = if uri.is_empty() { t.name.as_str() } else { uri };
+            // SARIF lines start at 1; a package with no line points at the file's start.
+            let line = f.line.unwrap_or(1);
             let mut result = json!({
                 "ruleId": f.id,
                 "ruleIndex": i,
@@ -108,7 +110,7 @@ pub fn sarif(report: &Report, show_suppressed: bool, out: &mut dyn Write) -> io:
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri, "uriBaseId": "ROOTPATH" },
-                        "region": { "startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1 }
+                        "region": { "startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1 }
                     },
                     "message": { "text": format!("{}: {}@{}", t.name, f.package, f.installed_version) }
                 }],

@@ -129,8 +129,10 @@ fn target(t: &TargetReport, opts: TableOptions, out: &mut dyn Write) -> io::Resu
         if let Some(l) = &head.layer {
             about.push(format!("layer {}", l.index));
         }
-        if !head.found_at.is_empty() {
-            about.push(head.found_at.clone());
+        match head.line {
+            Some(line) => about.push(format!("{}:{line}", head.found_at)),
+            None if !head.found_at.is_empty() => about.push(head.found_at.clone()),
+            None => {}
         }
         writeln!(
             out,

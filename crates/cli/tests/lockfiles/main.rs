@@ -1,107 +1,23 @@
 //! `plinth sbom dir:` on source trees whose lockfiles the real package managers write at test
-//! time (npm, cargo), compared with `syft scan dir:` on the same tree; malformed lockfiles;
-//! `--skip-dirs`, `--skip-files`, `.gitignore` and symlinks out of the tree.
+//! time (npm and cargo here; Python's and the other JavaScript tools in `python.rs` and
+//! `javascript.rs`), compared with `syft scan dir:` on the same tree; findings at lockfile
+//! lines (`locations.rs`); malformed lockfiles; `--skip-dirs`, `--skip-files`, `.gitignore` and
+//! symlinks out of the tree. The other ecosystems' files are hand-written: their tools are not
+//! on the machine, and Maven Central, which Maven would resolve a pom.xml against, cannot be
+//! reached from it.
 //!
 //! A tool that is absent (or a registry that cannot be reached) skips its part with a printed
 //! line.
 
+mod javascript;
+mod locations;
+mod python;
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command as Std;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn plinth() -> Command {
-    Command::cargo_bin("plinth").unwrap()
-}
-
-/// The inventory JSON of `plinth sbom dir:TREE` with extra flags.
-fn sbom(tree: &Path, flags: &[&str]) -> Value {
-    let out = plinth()
-        .arg("sbom")
-        .arg(format!("dir:{}", tree.display()))
-        .args(["-f", "json"])
-        .args(flags)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// Runs a tool in `dir`; `None` (with a printed line) when it is absent or fails.
-fn tool(dir: &Path, program: &str, args: &[&str]) -> Option<()> {
-    match Std::new(program).args(args).current_dir(dir).output() {
-        Ok(o) if o.status.success() => Some(()),
-        Ok(o) => {
-            println!(
-                "skipped: {program} {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&o.stderr)
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-            );
-            None
-        }
-        Err(e) => {
-            println!("skipped: {program}: {e}");
-            None
-        }
-    }
-}
-
-type Id = (String, String, String);
-
-fn ids(packages: &Value, purl_key: &str) -> BTreeSet<Id> {
-    packages
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap_or("").to_owned();
-            (s("name"), s("version"), s(purl_key))
-        })
-        .collect()
-}
-
-fn syft() -> Option<PathBuf> {
-    let path = std::env::var_os("PLINTH_SYFT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-peers/bin/syft"));
-    if path.is_file() {
-        Some(path)
-    } else {
-        println!("skipped: syft not installed (../shared/scripts/peers.sh)");
-        None
-    }
-}
-
-fn syft_ids(syft: &Path, tree: &Path) -> BTreeSet<Id> {
-    let out = Std::new(syft)
-        .args([
-            "scan",
-            "-q",
-            &format!("dir:{}", tree.display()),
-            "-o",
-            "json",
-        ])
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .env("SYFT_FILE_METADATA_SELECTION", "none")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    ids(&report["artifacts"], "purl")
-}
+use support::*;
 
 /// An npm project (two dependencies, one dev dependency) and a cargo project, locked by npm
 /// and cargo themselves. `None` when a tool could not run.
@@ -142,6 +58,8 @@ fn real_tree() -> Option<tempfile::TempDir> {
 fn real_lockfiles_match_syft() {
     let Some(tree) = real_tree() else { return };
     let ours = sbom(tree.path(), &[]);
+    assert_lines_name_packages(tree.path(), &ours, "/web/package-lock.json");
+    assert_lines_name_packages(tree.path(), &ours, "/rs/Cargo.lock");
     let packages = ours["packages"].as_array().unwrap();
     // What npm wrote, read back with serde_json: every locked package, with its dev flag.
     let lock: Value =
@@ -179,96 +97,10 @@ fn real_lockfiles_match_syft() {
     assert!(!ours.iter().any(|(n, _, _)| n == "is-number"));
 }
 
-/// A Python project locked by uv (installed from PyPI into a venv the test makes), with a
-/// requirements.txt that uv exports from the lock without the dev group.
-#[test]
-fn uv_lock_and_exported_requirements_match_syft() {
-    let tree = tempfile::tempdir().unwrap();
-    let root = tree.path();
-    let venv = root.join("venv");
-    let Some(()) = tool(root, "python3", &["-m", "venv", venv.to_str().unwrap()]) else {
-        return;
-    };
-    let pip = venv.join("bin/pip");
-    let Some(()) = tool(root, pip.to_str().unwrap(), &["install", "-q", "uv"]) else {
-        return;
-    };
-    let uv = venv.join("bin/uv");
-    let project = root.join("py");
-    std::fs::create_dir(&project).unwrap();
-    std::fs::write(
-        project.join("pyproject.toml"),
-        "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"requests==2.31.0\"]\n\n[dependency-groups]\ndev = [\"iniconfig==2.0.0\"]\n",
-    )
-    .unwrap();
-    let uv = uv.to_str().unwrap();
-    tool(&project, uv, &["lock", "-q"]).unwrap();
-    let export = [
-        "export",
-        "-q",
-        "--no-hashes",
-        "--no-dev",
-        "--format",
-        "requirements-txt",
-    ];
-    tool(
-        &project,
-        uv,
-        &[&export[..], &["-o", "requirements.txt"]].concat(),
-    )
-    .unwrap();
-    std::fs::remove_dir_all(&venv).unwrap();
-
-    let inventory = sbom(root, &[]);
-    let packages = inventory["packages"].as_array().unwrap();
-    let from = |file: &str| -> BTreeSet<(String, String)> {
-        packages
-            .iter()
-            .filter(|p| p["found_at"] == file)
-            .map(|p| {
-                (
-                    p["name"].as_str().unwrap().into(),
-                    p["version"].as_str().unwrap().into(),
-                )
-            })
-            .collect()
-    };
-    // uv's own export of the non-dev packages is what plinth reads as non-dev in uv.lock.
-    let locked_main: BTreeSet<_> = packages
-        .iter()
-        .filter(|p| p["found_at"] == "/py/uv.lock" && p["dev"] == false)
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().into(),
-                p["version"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    assert_eq!(locked_main, from("/py/requirements.txt"));
-    let iniconfig = packages.iter().find(|p| p["name"] == "iniconfig").unwrap();
-    assert_eq!(
-        (&iniconfig["direct"], &iniconfig["dev"]),
-        (&Value::Bool(true), &Value::Bool(true))
-    );
-
-    let Some(syft) = syft() else { return };
-    // Syft reads requirements.txt but has no uv.lock cataloger: without the dev group, uv.lock
-    // adds nothing to what requirements.txt names, so the sets are equal.
-    let theirs = syft_ids(&syft, root);
-    assert_eq!(
-        ids(&sbom(root, &["--exclude-dev"])["packages"], "purl"),
-        theirs
-    );
-}
-
 #[test]
 fn malformed_lockfiles_are_named_and_the_rest_is_read() {
     let tree = tempfile::tempdir().unwrap();
-    let put = |rel: &str, text: &str| {
-        let p = tree.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let put = |rel: &str, text: &str| put(tree.path(), rel, text);
     put(
         "a/package-lock.json",
         "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/x\": {\"vers",
@@ -282,6 +114,14 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         "GEM\n  specs:\n<<<<<<< HEAD\n    rack (3.0.0)\n=======\n    rack (3.0.1)\n>>>>>>> b\n",
     );
     put("d/go.mod", "module m\n\nrequire github.com/a/b v1.2.3\n");
+    put(
+        "e/Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"memchr\"\nversion = \"2.7",
+    );
+    put(
+        "f/yarn.lock",
+        "# yarn lockfile v1\n\n<<<<<<< HEAD\nms@^2:\n  version \"2.1.2\"\n=======\nms@^2:\n  version \"2.1.3\"\n>>>>>>> b\n",
+    );
     let out = plinth()
         .arg("sbom")
         .arg(format!("dir:{}", tree.path().display()))
@@ -294,6 +134,8 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         "npm-lock: /a/package-lock.json: line 1 column",
         "pnpm-lock: /b/pnpm-lock.yaml: line 3: tab in indentation",
         "gemfile-lock: /c/Gemfile.lock: line 3: merge conflict marker",
+        "cargo-lock: /e/Cargo.lock: line 5: invalid TOML",
+        "yarn-lock: /f/yarn.lock: line 3: merge conflict marker",
     ] {
         assert!(stderr.contains(expected), "{expected} in {stderr}");
     }
@@ -317,7 +159,9 @@ fn malformed_lockfiles_are_named_and_the_rest_is_read() {
         [
             "/a/package-lock.json",
             "/b/pnpm-lock.yaml",
-            "/c/Gemfile.lock"
+            "/c/Gemfile.lock",
+            "/e/Cargo.lock",
+            "/f/yarn.lock",
         ]
         .into()
     );
@@ -458,9 +302,7 @@ fn scan_of_a_source_tree_uses_real_advisories() {
 fn other_ecosystems_against_syft() {
     let tree = tempfile::tempdir().unwrap();
     for (rel, text) in HAND_WRITTEN {
-        let p = tree.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        put(tree.path(), rel, text);
     }
     let ours = ids(&sbom(tree.path(), &["--exclude-dev"])["packages"], "purl");
     assert!(ours.contains(&id("racc", "1.7.3", "pkg:gem/racc@1.7.3")));
@@ -519,10 +361,6 @@ fn other_ecosystems_against_syft() {
         ]
         .into()
     );
-}
-
-fn id(name: &str, version: &str, purl: &str) -> Id {
-    (name.into(), version.into(), purl.into())
 }
 
 const HAND_WRITTEN: &[(&str, &str)] = &[
