@@ -153,6 +153,52 @@ mod tests {
         assert!(found(&words, "nothing here").is_empty());
     }
 
+    /// Every file of `../shared/fixtures` (advisories full of URLs, tokens and `auth`,
+    /// package databases, os-release files), whole and from an odd offset, gives the
+    /// built-in keywords that a plain lower-case `contains` gives.
+    #[test]
+    fn built_in_keywords_in_real_files_are_those_contains_finds() {
+        let Some(shared) = plinth_testdata::shared() else {
+            return;
+        };
+        let mut words: Vec<String> = crate::builtin::RULES
+            .iter()
+            .flat_map(|r| r.keywords.iter().map(|k| k.to_string()))
+            .collect();
+        words.sort();
+        words.dedup();
+        let keywords = Keywords::new(&words);
+        let mut stack = vec![shared.join("fixtures")];
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                files += 1;
+                for text in [&bytes[..], &bytes[bytes.len().min(7)..]] {
+                    let lower = text.to_ascii_lowercase();
+                    let mut seen = vec![false; words.len()];
+                    keywords.find(text, |i| seen[i] = true);
+                    for (i, w) in words.iter().enumerate() {
+                        let present = memmem::find(&lower, w.as_bytes()).is_some();
+                        // A keyword found inside a longer one's match is the matcher's to infer.
+                        let inferred = !seen[i]
+                            && words
+                                .iter()
+                                .enumerate()
+                                .any(|(j, long)| seen[j] && long.contains(w.as_str()));
+                        assert_eq!(present, seen[i] || inferred, "{w:?} in {}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(files > 100, "{files} files");
+    }
+
     #[test]
     fn more_keywords_than_teddy_takes_are_searched_by_an_automaton() {
         let many: Vec<String> = (0..100).map(|i| format!("word{i:03}")).collect();
