@@ -2,7 +2,8 @@
 //! planted secrets in nested directories, a `.gitignore`d file, a `.git` directory, a
 //! symlink out of the tree and a sparse 200 MB binary; an image with a deleted key; every
 //! output format and the PLINTH_DEBUG trace searched byte by byte for each full secret;
-//! severity gates and `.trivyignore` ids; a user rule whose regex does not compile.
+//! severity gates and `.trivyignore` ids; a user rule whose regex does not compile; the
+//! benchmark's generated tree against ripgrep.
 
 use std::path::Path;
 
@@ -236,4 +237,103 @@ fn a_key_deleted_by_a_later_layer_is_reported_with_both_layers() {
         &out.stdout,
         "lS+2wLfKkaVE/tNMO66iv9b4/b8p6k+csDZVefZO"
     ));
+}
+
+/// The benchmark's generated tree (`bench/make-source-tree.py`, 40 MB of source, JSON,
+/// minified JS, logs and ELF-headed binaries) against ripgrep, the benchmark's peer: the
+/// AWS key ids plinth reports are exactly the lines rg finds with the same regex, except
+/// AWS's documented example key, which rg counts and plinth's `example-keys` allow rule
+/// drops. Both skip the binaries (a NUL in the first bytes).
+#[test]
+fn aws_key_ids_in_the_benchmark_tree_are_the_lines_ripgrep_finds() {
+    for tool in ["rg", "python3"] {
+        let found = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            println!("skipped: no {tool}");
+            return;
+        }
+    }
+    let root = tempfile::tempdir().unwrap();
+    let tree = root.path().join("tree");
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/make-source-tree.py");
+    let made = std::process::Command::new("python3")
+        .arg(&generator)
+        .arg(&tree)
+        .arg("40")
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let aws = r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b";
+    let rg = std::process::Command::new("rg")
+        .args([
+            "--no-ignore",
+            "--hidden",
+            "--no-heading",
+            "-n",
+            "-o",
+            "-e",
+            aws,
+        ])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let rg = String::from_utf8(rg.stdout).unwrap();
+    let mut example = 0;
+    let mut expected: Vec<(String, u64)> = Vec::new();
+    for line in rg.lines() {
+        let mut parts = line.rsplitn(3, ':');
+        let (key, number, path) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        if key == "AKIAIOSFODNN7EXAMPLE" {
+            example += 1;
+            continue;
+        }
+        let path = path
+            .strip_prefix(tree.to_str().unwrap())
+            .unwrap()
+            .to_string();
+        expected.push((path, number.parse().unwrap()));
+    }
+    expected.sort();
+
+    let out = plinth(root.path())
+        .args(["secrets", &format!("dir:{}", tree.display()), "-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut reported: Vec<(String, u64)> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "aws-access-key-id")
+        .map(|f| {
+            (
+                f["target"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    reported.sort();
+    assert!(
+        !expected.is_empty() && example > 0,
+        "the tree plants both kinds: {rg}"
+    );
+    assert_eq!(reported, expected);
 }

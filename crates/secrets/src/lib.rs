@@ -12,7 +12,8 @@
 //!   Stripe, Twilio, SendGrid, npm, PyPI, Docker credentials, private keys, JWTs,
 //!   `.git-credentials`, URLs with passwords, generic `password=`) and allow rules;
 //! - [`config`]: the rule set, changed by Trivy's `trivy-secret.yaml` read as is;
-//! - [`matcher`]: keyword prefilter (Aho-Corasick), linear-time regexes, allow rules;
+//! - [`matcher`]: keyword prefilter (`keywords`: one lower-cased copy, SIMD literal search),
+//!   linear-time regexes, allow rules;
 //! - [`stream`]: files searched in bounded windows with overlap, binaries skipped;
 //! - [`redact`]: the only form a secret leaves the matcher in;
 //! - [`collect`] and [`image`]: the walk, attribution to layers, config and history;
@@ -30,6 +31,7 @@ mod error;
 mod finding;
 mod glob;
 pub mod image;
+mod keywords;
 pub mod matcher;
 pub mod redact;
 pub mod report;

@@ -1,12 +1,12 @@
-//! Finding rule matches in a window of bytes: a keyword prefilter (one Aho-Corasick pass
-//! says which rules are worth running), each candidate rule's regex, then exclude blocks,
+//! Finding rule matches in a window of bytes: a keyword prefilter ([`Keywords`] says which
+//! rules are worth running), each candidate rule's regex, then exclude blocks,
 //! allow rules, and overlaps between rules (the earlier rule names the finding). What
 //! comes out is already redacted.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RuleSet;
+use crate::keywords::Keywords;
 use crate::redact::redact;
 use crate::rule::Rule;
 
@@ -23,7 +23,7 @@ pub struct Hit {
 /// The rule set, ready to search.
 pub struct Scanner {
     set: RuleSet,
-    keywords: AhoCorasick,
+    keywords: Keywords,
     /// For each keyword pattern, the rules it enables.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords: always run.
@@ -67,12 +67,8 @@ impl Scanner {
                 }
             }
         }
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&words)
-            .expect("keywords are plain strings");
-        // The search below finds the longest keyword starting at each place; the shorter
+        let keywords = Keywords::new(&words);
+        // The search may report only the longest keyword starting at a place; the shorter
         // ones starting there (its prefixes) and inside it occur too, so a keyword enables
         // the rules of every keyword it contains.
         let keyword_rules = words
@@ -151,24 +147,15 @@ impl Scanner {
         for &i in &self.always {
             wanted[i] = true;
         }
-        // Non-overlapping searches restarted one byte after each match start: every place
-        // is tried, and the automaton's fast prefilter skips the bytes between matches (an
-        // overlapping search has none, and cost two thirds of a tree scan).
         let mut seen = vec![false; self.keyword_rules.len()];
-        let mut at = w.from;
-        while let Some(m) = self
-            .keywords
-            .find(aho_corasick::Input::new(w.buf).range(at..))
-        {
-            let k = m.pattern().as_usize();
+        self.keywords.find(&w.buf[w.from..], |k| {
             if !seen[k] {
                 seen[k] = true;
                 for &r in &self.keyword_rules[k] {
                     wanted[r] = true;
                 }
             }
-            at = m.start() + 1;
-        }
+        });
         let mut out = Vec::new();
         for &i in applicable.iter().filter(|&&i| wanted[i]) {
             let rule = &self.set.rules[i];
@@ -248,5 +235,5 @@ impl Scanner {
 
 /// Line breaks in `bytes`.
 pub fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    bytecount::count(bytes, b'\n') as u64
 }
