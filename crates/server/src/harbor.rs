@@ -254,7 +254,8 @@ fn remote_image(request: &ScanRequest) -> Result<RemoteImage, ApiError> {
 /// `Basic base64(user:password)`, as Harbor sends a robot account's credentials, or
 /// `Bearer TOKEN`, a registry token Harbor issued for the artifact's repository.
 fn registry_auth(value: &str) -> Result<RegistryAuth, String> {
-    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
         return Ok(RegistryAuth::Bearer(rest.to_string()));
