@@ -41,13 +41,14 @@ for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; slee
 URL="$(sed -n 's/.*listening on //p' "$WORK/server.log")"
 for _ in $(seq 100); do curl -fs "$URL/readyz" >/dev/null && break; sleep 0.1; done
 # Warm: the first scans fault the database pages in.
-for _ in 1 2 3; do curl -fs -XPOST --data-binary @"$WORK/app.json" "$URL/v1/scan" >/dev/null; done
+TYPE="Content-Type: application/vnd.plinth.inventory+json"  # as `scan --server` sends it
+for _ in 1 2 3; do curl -fs -XPOST -H "$TYPE" --data-binary @"$WORK/app.json" "$URL/v1/scan" >/dev/null; done
 rss() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$PID/status"; }
 REST_KB=$(rss VmRSS)
 
 cat > "$WORK/post.lua" <<LUA
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Content-Type"] = "application/vnd.plinth.inventory+json"
 local f = io.open("$WORK/app.json", "rb"); wrk.body = f:read("*a"); f:close()
 LUA
 wrk -t2 -c50 -d"${SECS}s" --latency -s "$WORK/post.lua" "$URL/v1/scan" > "$WORK/wrk.txt"
@@ -64,7 +65,7 @@ hyperfine -N -w 2 -r 10 --export-json "$WORK/hf.json" \
   -n local "$PLINTH scan --db $DB --offline $APP" \
   -n client "$PLINTH scan --server $URL $APP" > /dev/null
 SIZE=$(stat -c %s "$WORK/app.json")
-ROUND=$(curl -s -o /dev/null -w '%{time_total}' -XPOST --data-binary @"$WORK/app.json" "$URL/v1/scan")
+ROUND=$(curl -s -o /dev/null -w '%{time_total}' -XPOST -H "$TYPE" --data-binary @"$WORK/app.json" "$URL/v1/scan")
 
 python3 - "$WORK" "$SECS" "$REST_KB" "$PEAK_KB" "$AFTER_KB" "$PEAK2_KB" "$SAME" "$SIZE" "$ROUND" <<'PY' | tee bench/results/server.md
 import json, re, sys

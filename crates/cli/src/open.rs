@@ -152,6 +152,12 @@ pub fn use_cache(opts: &crate::cmd::cache::CacheOpts) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The layer cache the global flags opened (`None` with --no-cache), for `plinth server`,
+/// which opens its images itself.
+pub fn layer_cache() -> Option<Arc<plinth_cache::Cache>> {
+    CACHE.get().cloned().flatten()
+}
+
 /// Opens IMAGE, classifying failures by exit code; its layer walks go through the cache, and
 /// its base's manifest is read from the base's registry when the image's source lacks it.
 pub fn open(reference: &str, opts: &ImageOpts) -> Result<Image, Failure> {

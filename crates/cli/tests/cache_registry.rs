@@ -6,41 +6,11 @@
 #[path = "../../registry/tests/fake/mod.rs"]
 mod fake;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
-use fake::{Fake, Reply};
-
-/// Serves the layout at `root` as repository `app`, tag `latest`.
-fn serve(root: PathBuf) -> Fake {
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
-    let manifest = index["manifests"][0]["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Fake::start(move |req| {
-        let blob = |digest: &str| {
-            let hex = digest.strip_prefix("sha256:")?;
-            std::fs::read(root.join("blobs/sha256").join(hex)).ok()
-        };
-        match req.path.as_str() {
-            "/v2/" => Reply::status(200),
-            "/v2/app/manifests/latest" => Reply::Full {
-                status: 200,
-                headers: Vec::new(),
-                body: blob(&manifest).unwrap(),
-            }
-            .with("Content-Type", fake::MANIFEST_TYPE)
-            .with("Docker-Content-Digest", &manifest),
-            path => match path.strip_prefix("/v2/app/blobs/").and_then(blob) {
-                Some(body) => fake::ranged(req, body),
-                None => Reply::status(404),
-            },
-        }
-    })
-}
+use fake::{Fake, Layout};
 
 fn sbom(cache: &Path, image: &str) -> Output {
     Command::cargo_bin("plinth")
@@ -67,20 +37,9 @@ fn a_registry_rescan_downloads_no_layer() {
     let Some(root) = plinth_testdata::fixture("oci-debian-app") else {
         return;
     };
-    let manifest: serde_json::Value = {
-        let index: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
-        let hex = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_string();
-        serde_json::from_slice(&std::fs::read(root.join("blobs/sha256").join(hex)).unwrap())
-            .unwrap()
-    };
-    let layers: Vec<String> = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap().to_string())
-        .collect();
-    let fake = serve(root);
+    let layout = Layout::new(root);
+    let layers = layout.layers();
+    let fake = Fake::start(move |req| layout.answer(req));
     let layer_gets = |fake: &Fake| {
         let hits = fake.hits("/v2/app/blobs/");
         hits.iter()

@@ -14,7 +14,13 @@
 //!   `docker-registry` holding the fixtures;
 //! - a registry that stalls: a bounded 502 for that request only;
 //! - over TLS, a client trusting the server's CA gets the same answers;
+//! - images the server pulls go through the layer cache: a second scan of debian-app reads
+//!   no layer (the counting test registry sees no layer GET) and `/metrics` counts the hits;
+//! - SIGTERM: a scan in flight finishes, new connections are refused, the exit code is 0;
 //! - the repository's Dockerfile passes `plinth lint`.
+
+#[path = "../../registry/tests/fake/mod.rs"]
+mod fake;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -24,6 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
+use fake::{Fake, Layout};
 use serde_json::Value;
 
 const TOKEN: &str = "s3cret-token";
@@ -74,6 +81,8 @@ struct Server {
     child: Child,
     url: String,
     addr: String,
+    /// Its layer cache's home (XDG_CACHE_HOME): each server has its own.
+    _cache: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -86,34 +95,44 @@ impl Drop for Server {
 impl Server {
     /// Starts a server on `listen` (port 0: any) and waits until it listens and is ready.
     fn start(db: &Path, listen: &str, extra: &[&str]) -> Server {
-        let mut child = plinth()
-            .args(["server", "--listen", listen, "--token", TOKEN, "--db"])
-            .arg(db)
-            .args(extra)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines.next().expect("server stderr").unwrap();
-            if let Some(a) = line.split("listening on http://").nth(1) {
-                break a.trim().to_string();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        let server = Server {
-            child,
-            url: format!("http://{addr}"),
-            addr,
-        };
+        let server = Server::spawn(db, listen, extra);
         let deadline = Instant::now() + Duration::from_secs(20);
         while server.get("/readyz").0 != 200 {
             assert!(Instant::now() < deadline, "server never became ready");
             std::thread::sleep(Duration::from_millis(50));
         }
         server
+    }
+
+    /// Starts a server and waits until it listens (plain or TLS).
+    fn spawn(db: &Path, listen: &str, extra: &[&str]) -> Server {
+        let cache = tempfile::tempdir().unwrap();
+        let mut child = plinth()
+            .args(["server", "--listen", listen, "--token", TOKEN, "--db"])
+            .arg(db)
+            .args(extra)
+            .env("XDG_CACHE_HOME", cache.path())
+            .env_remove("PLINTH_NO_CACHE")
+            .env_remove("PLINTH_CACHE_BACKEND")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next().expect("server stderr").unwrap();
+            if let Some(url) = line.split("listening on ").nth(1) {
+                break url.trim().to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server {
+            child,
+            addr: url.split("://").nth(1).unwrap().to_string(),
+            url,
+            _cache: cache,
+        }
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
@@ -305,6 +324,15 @@ fn tokens_and_bad_bodies_get_json_errors_and_the_server_keeps_serving() {
         assert_eq!(status, expected, "{what}: {json}");
         assert!(json["error"]["message"].is_string(), "{what}: {json}");
     }
+    // An inventory declared as plinth's own that is not one.
+    let wrong = r#"{"source": 1}"#;
+    let head = format!(
+        "POST /v1/scan HTTP/1.1\r\nHost: x\r\nTrivy-Token: {TOKEN}\r\nContent-Type: application/vnd.plinth.inventory+json\r\nContent-Length: {}\r\n\r\n{wrong}",
+        wrong.len()
+    );
+    let answer = server.raw(head.as_bytes(), Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("plinth inventory"), "{answer}");
     let (status, json) = server.request("POST", "/v1/scan?base_layers=x", Some(TOKEN), &body);
     assert_eq!(status, 400, "{json}");
     assert_eq!(
@@ -341,15 +369,7 @@ fn tokens_and_bad_bodies_get_json_errors_and_the_server_keeps_serving() {
     // Still serving, and the metrics counted it all.
     let (status, json) = server.request("POST", "/v1/scan", Some(TOKEN), &body);
     assert_eq!(status, 200, "{json}");
-    let agent = ureq::agent();
-    let metrics = agent
-        .get(&format!("{}/metrics", server.url))
-        .header("Trivy-Token", TOKEN)
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let metrics = metrics(&server);
     for line in [
         "plinth_http_requests_total{route=\"/v1/scan\",status=\"200\"} 2",
         "plinth_http_requests_total{route=\"/v1/scan\",status=\"413\"} 1",
@@ -553,49 +573,7 @@ fn harbor_drives_a_scan_through_the_real_registry() {
     assert_eq!(status, 202, "{accepted}");
     let id = accepted["id"].as_str().unwrap().to_string();
 
-    let report_path = format!("/api/v1/scan/{id}/report");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut pending = 0;
-    let report = loop {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
-        let mut r = agent
-            .get(&format!("{}{report_path}", server.url))
-            .header("Authorization", &format!("Bearer {TOKEN}"))
-            .header(
-                "Accept",
-                "application/vnd.security.vulnerability.report; version=1.1",
-            )
-            .call()
-            .unwrap();
-        match r.status().as_u16() {
-            302 => {
-                assert!(r.headers().get("Refresh-After").is_some());
-                pending += 1;
-            }
-            200 => {
-                let media = r
-                    .headers()
-                    .get("content-type")
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_string();
-                assert_eq!(
-                    media,
-                    "application/vnd.security.vulnerability.report; version=1.1"
-                );
-                break serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap())
-                    .unwrap();
-            }
-            other => panic!("report: {other} {}", r.body_mut().read_to_string().unwrap()),
-        }
-        assert!(Instant::now() < deadline, "the report never came");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let (report, pending) = harbor_report(&server, &id).expect("a report");
     println!("report ready after {pending} polls answered 302");
     assert_eq!(report["artifact"]["digest"], digest);
 
@@ -687,36 +665,17 @@ fn tls_serves_the_same_answers_to_a_client_trusting_its_ca() {
     import(&db, &[data.join("osv"), data.join("alpine-secdb")]);
     let cert = dir.path().join("leaf.pem");
     let key = dir.path().join("leaf.key");
-    let mut child = plinth()
-        .args([
-            "server",
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--db",
-        ])
-        .arg(&db)
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("server stderr").unwrap();
-        if let Some(a) = line.split("listening on ").nth(1) {
-            break a.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    let server = Server {
-        child,
-        addr: url.trim_start_matches("https://").to_string(),
-        url: url.clone(),
-    };
+    let server = Server::spawn(
+        &db,
+        "127.0.0.1:0",
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let url = &server.url;
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let image = image.to_str().unwrap();
     let local = scan(&[
@@ -760,6 +719,207 @@ fn tls_serves_the_same_answers_to_a_client_trusting_its_ca() {
         Duration::from_secs(5),
     );
     assert!(!plain.contains("\"ok\""), "{plain}");
+}
+
+/// Polls a Harbor scan's report as Harbor does (asking for the v1.1 report, following no
+/// redirect): the report and how many polls were answered 302 first, or the failure's status
+/// and body.
+fn harbor_report(server: &Server, id: &str) -> Result<(Value, usize), (u16, String)> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut pending = 0;
+    loop {
+        let mut r = agent
+            .get(&format!("{}/api/v1/scan/{id}/report", server.url))
+            .header("Authorization", &format!("Bearer {TOKEN}"))
+            .header(
+                "Accept",
+                "application/vnd.security.vulnerability.report; version=1.1",
+            )
+            .call()
+            .unwrap();
+        let body = r.body_mut().read_to_string().unwrap_or_default();
+        match r.status().as_u16() {
+            302 => {
+                assert!(r.headers().get("Refresh-After").is_some());
+                pending += 1;
+            }
+            200 => {
+                let media = r.headers().get("content-type").unwrap().to_str().unwrap();
+                assert_eq!(
+                    media,
+                    "application/vnd.security.vulnerability.report; version=1.1"
+                );
+                return Ok((serde_json::from_str(&body).unwrap(), pending));
+            }
+            other => return Err((other, body)),
+        }
+        assert!(Instant::now() < deadline, "the report never came");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
+    let Some((data, root)) = data("oci-alpine-3.20") else {
+        return;
+    };
+    // A registry that takes only the token Harbor issued; anything else is told to fetch a
+    // token from a service that does not exist.
+    const ISSUED: &str = "eyJhbGciOiJSUzI1NiJ9.harbor-issued.signature";
+    let layout = Layout::new(root.clone());
+    let digest = layout.digest().to_string();
+    let registry = Fake::start(move |req| {
+        if req.header("authorization") == Some(&format!("Bearer {ISSUED}")) {
+            layout.answer(req)
+        } else {
+            fake::Reply::status(401).with(
+                "WWW-Authenticate",
+                r#"Bearer realm="http://127.0.0.1:9/service/token",service="harbor-registry""#,
+            )
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vuln.redb");
+    import(&db, std::slice::from_ref(&data));
+    let server = Server::start(&db, "127.0.0.1:0", &[]);
+    let scan_request = |authorization: &str| {
+        let request = serde_json::json!({
+            "registry": {"url": format!("http://{}", registry.addr), "authorization": authorization},
+            "artifact": {"repository": "app", "digest": digest,
+                         "mime_type": "application/vnd.oci.image.manifest.v1+json"},
+        });
+        let (status, accepted) = server.request(
+            "POST",
+            "/api/v1/scan",
+            Some(TOKEN),
+            request.to_string().as_bytes(),
+        );
+        assert_eq!(status, 202, "{accepted}");
+        accepted["id"].as_str().unwrap().to_string()
+    };
+
+    let (report, _) =
+        harbor_report(&server, &scan_request(&format!("Bearer {ISSUED}"))).expect("a report");
+    let seen = registry.hits("/v2/");
+    assert!(!seen.is_empty());
+    for r in &seen {
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {ISSUED}").as_str()),
+            "{} was sent without the token",
+            r.path
+        );
+    }
+    let local = scan(&[
+        root.to_str().unwrap(),
+        "-f",
+        "json",
+        "--offline",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let local: Value = serde_json::from_slice(&local.stdout).unwrap();
+    let pairs = |items: &Value, id: &str| -> Vec<(String, String)> {
+        let mut v: Vec<_> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f[id].as_str().unwrap().into(),
+                    f["package"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        pairs(&report["vulnerabilities"], "id"),
+        pairs(&local["targets"][0]["findings"], "id")
+    );
+
+    // vendor_attributes.CVSS holds, per source, what the CVE 5 record's containers state:
+    // checked against the records' own JSON.
+    let mut checked = 0;
+    for item in report["vulnerabilities"].as_array().unwrap() {
+        let Some(by_source) = item["vendor_attributes"]["CVSS"].as_object() else {
+            continue;
+        };
+        let id = item["id"].as_str().unwrap();
+        let Some(record) = cve5_record(&data, id) else {
+            continue;
+        };
+        let cisa = record["containers"]["adp"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["providerMetadata"]["shortName"] == "CISA-ADP");
+        let containers = [
+            ("cna", Some(&record["containers"]["cna"])),
+            ("cisa-adp", cisa),
+        ];
+        for (source, container) in containers {
+            let Some(container) = container else {
+                continue;
+            };
+            let Some(vector) = cvss31_vector(container) else {
+                continue;
+            };
+            assert_eq!(
+                by_source[source]["V3Vector"], vector,
+                "{id} {source}: {item}"
+            );
+            assert!(by_source[source]["V3Score"].is_number(), "{item}");
+            checked += 1;
+        }
+    }
+    println!("{checked} CVSS vectors checked against CVE 5 records");
+    assert!(
+        checked > 0,
+        "no finding of alpine 3.20 had a CVE 5 record with CVSS"
+    );
+    // cwe_ids stay out: the database holds no CWE data.
+    assert!(
+        report["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i.get("cwe_ids").is_none())
+    );
+
+    // A token the registry refuses: the scan fails with the registry's word, as Harbor shows it.
+    let (status, body) = harbor_report(&server, &scan_request("Bearer not-the-token"))
+        .expect_err("a refused token fails the scan");
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("401"), "{body}");
+    assert!(
+        !body.contains("not-the-token"),
+        "the token is never echoed: {body}"
+    );
+}
+
+/// The CVE 5 record of `id` among the fixture records, if there is one.
+fn cve5_record(data: &Path, id: &str) -> Option<Value> {
+    let year = id.split('-').nth(1)?;
+    let number = id.split('-').nth(2)?;
+    let bucket = format!("{}xxx", &number[..number.len() - 3]);
+    let path = data.join(format!("cve5-fixture-cves/cves/{year}/{bucket}/{id}.json"));
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// The CVSS 3.1 vector a CVE 5 container states.
+fn cvss31_vector(container: &Value) -> Option<String> {
+    container["metrics"]
+        .as_array()?
+        .iter()
+        .find_map(|m| m["cvssV3_1"]["vectorString"].as_str())
+        .map(str::to_string)
 }
 
 /// A CA and a certificate for 127.0.0.1 signed by it, written into `dir` (ca.pem, leaf.pem,
@@ -824,6 +984,155 @@ fn a_stalling_registry_is_a_bounded_502_and_the_server_keeps_serving() {
         started.elapsed()
     );
     assert_eq!(server.get("/healthz").0, 200);
+}
+
+/// The server's Prometheus text.
+fn metrics(server: &Server) -> String {
+    ureq::agent()
+        .get(&format!("{}/metrics", server.url))
+        .header("Trivy-Token", TOKEN)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+}
+
+#[test]
+fn pulled_images_go_through_the_layer_cache() {
+    let Some((data, root)) = data("oci-debian-app") else {
+        return;
+    };
+    let layout = Layout::new(root);
+    let layers = layout.layers();
+    let registry = Fake::start(move |req| layout.answer(req));
+    let layer_gets = || {
+        registry
+            .hits("/v2/app/blobs/")
+            .iter()
+            .filter(|r| r.method == "GET" && layers.iter().any(|d| r.path.ends_with(d)))
+            .count()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vuln.redb");
+    import(&db, std::slice::from_ref(&data));
+    let body = serde_json::json!({ "image": format!("{}/app:latest", registry.addr) }).to_string();
+    let n = layers.len();
+
+    let server = Server::start(&db, "127.0.0.1:0", &[]);
+    let scan_image = |server: &Server| {
+        let (status, json) = server.request("POST", "/v1/scan/image", Some(TOKEN), body.as_bytes());
+        assert_eq!(status, 200, "{json}");
+        json
+    };
+    let cold = scan_image(&server);
+    assert_eq!(layer_gets(), n, "the first scan reads every layer");
+    let warm = scan_image(&server);
+    assert_eq!(layer_gets(), n, "the second scan reads no layer");
+    assert_eq!(warm["report"], cold["report"]);
+    assert!(
+        !cold["report"]["findings"].as_array().unwrap().is_empty(),
+        "debian-app has findings in the fixture data"
+    );
+    let text = metrics(&server);
+    for line in [
+        format!("plinth_cache_hits_total {n}"),
+        format!("plinth_cache_misses_total {n}"),
+    ] {
+        assert!(text.contains(&line), "no {line:?} in\n{text}");
+    }
+
+    // --no-cache: every scan reads every layer, and no lookup is counted. (This server also
+    // shows its metrics without the token, and still wants it everywhere else.)
+    let uncached = Server::start(&db, "127.0.0.1:0", &["--no-cache", "--metrics-public"]);
+    assert_eq!(scan_image(&uncached)["report"], cold["report"]);
+    assert_eq!(layer_gets(), 2 * n);
+    let mut answer = ureq::get(&format!("{}/metrics", uncached.url))
+        .call()
+        .unwrap();
+    let text = answer.body_mut().read_to_string().unwrap();
+    assert!(text.contains("plinth_cache_hits_total 0"), "{text}");
+    assert!(text.contains("plinth_cache_misses_total 0"), "{text}");
+    assert_eq!(
+        uncached
+            .request("POST", "/v1/scan/image", None, body.as_bytes())
+            .0,
+        401
+    );
+}
+
+#[test]
+fn sigterm_lets_a_scan_in_flight_finish_and_refuses_new_connections() {
+    let Some((data, image)) = data("alpine-3.20.docker.tar") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vuln.redb");
+    import(&db, &[data.join("osv"), data.join("alpine-secdb")]);
+    let mut server = Server::start(&db, "127.0.0.1:0", &[]);
+    let body = inventory(&image);
+    let (status, expected) = server.request("POST", "/v1/scan", Some(TOKEN), &body);
+    assert_eq!(status, 200, "{expected}");
+
+    // A scan whose body is half sent. `Expect: 100-continue` makes the server say when its
+    // handler starts reading the body: from then on the request is surely in flight.
+    let mut conn = TcpStream::connect(&server.addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/scan HTTP/1.1\r\nHost: x\r\nTrivy-Token: {TOKEN}\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 100"), "{line}");
+    reader.read_line(&mut line).unwrap();
+    let half = body.len() / 2;
+    conn.write_all(&body[..half]).unwrap();
+
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The listener closes: new connections are refused while the scan is still unfinished.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect(&server.addr) {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            _ => assert!(Instant::now() < deadline, "still accepting after SIGTERM"),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "exited with a request in flight"
+    );
+
+    conn.write_all(&body[half..]).unwrap();
+    let mut answer = String::new();
+    reader.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let json: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(json, expected, "the drained scan's answer is the usual one");
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not exit after draining"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
 }
 
 #[test]

@@ -24,6 +24,11 @@ use crate::walk::{Collector, LayerFacts};
 pub trait LayerCache: Send + Sync {
     fn get(&self, key: &str) -> Option<Vec<u8>>;
     fn put(&self, key: &str, value: &[u8]);
+
+    /// Told, for each layer a walk looked up, whether it was taken from the cache (a hit) or
+    /// must be read (a miss): a layer is one lookup of two keys, which `get` cannot tell
+    /// apart. For counts such as the server's metrics; nothing by default.
+    fn looked_up(&self, _hit: bool) {}
 }
 
 /// Changes whenever the encoding below or the meaning of a marker does.

@@ -455,8 +455,12 @@ impl Image {
     /// The layer's facts from the cache, if its blob was verified here before.
     fn cached<C: Collector>(&self, keys: &LayerKeys, collector: &C) -> Option<LayerFacts<C::Item>> {
         let store = self.cache.as_ref()?;
-        store.get(&keys.verified)?;
-        let facts = cache::decode(&store.get(&keys.facts)?, collector)?;
+        let facts = store
+            .get(&keys.verified)
+            .and_then(|_| store.get(&keys.facts))
+            .and_then(|bytes| cache::decode(&bytes, collector));
+        store.looked_up(facts.is_some());
+        let facts = facts?;
         cache::debug(&format!(
             "{}: layer {} from the cache",
             self.name, keys.index

@@ -115,11 +115,26 @@ struct State {
 }
 
 impl Auth {
+    /// A registry's own bearer token is the header from the first request on.
     pub fn new(credentials: Option<Credentials>) -> Auth {
+        let header = credentials
+            .as_ref()
+            .and_then(Credentials::bearer)
+            .map(|token| format!("Bearer {token}"));
         Auth {
             credentials,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                header,
+                ..State::default()
+            }),
         }
+    }
+
+    /// Whether the credentials are a token to send as it is, with nothing to exchange.
+    pub fn fixed(&self) -> bool {
+        self.credentials
+            .as_ref()
+            .is_some_and(|c| c.bearer().is_some())
     }
 
     /// The header to send now, or the challenge to answer first when a token has expired.
@@ -132,7 +147,7 @@ impl Auth {
     }
 
     pub fn set_basic(&self) -> bool {
-        let Some(creds) = &self.credentials else {
+        let Some(creds) = self.credentials.as_ref().filter(|_| !self.fixed()) else {
             return false;
         };
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -184,6 +199,16 @@ mod tests {
         assert!(
             matches!(unquoted, Challenge::Bearer { realm, service: Some(s), .. } if realm == "http://h/t" && s == "s")
         );
+    }
+
+    #[test]
+    fn a_registry_token_is_sent_as_it_is() {
+        let auth = Auth::new(Some(Credentials::registry_token("t0k")));
+        assert_eq!(auth.current(), Ok(Some("Bearer t0k".to_string())));
+        assert!(auth.fixed());
+        assert!(!auth.set_basic(), "never turned into basic credentials");
+        assert_eq!(auth.current(), Ok(Some("Bearer t0k".to_string())));
+        assert!(!Auth::new(Some(Credentials::new("u", "p"))).fixed());
     }
 
     #[test]

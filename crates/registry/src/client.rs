@@ -210,6 +210,10 @@ impl Client {
 
     /// Answers a 401. Returns whether there is something new to try.
     fn authenticate(&self, challenge: Option<Challenge>, sent: Option<&str>) -> Result<bool> {
+        if self.auth.fixed() {
+            // The registry refused the one token there is.
+            return Ok(false);
+        }
         match challenge {
             Some(Challenge::Basic) => Ok(self.auth.set_basic()),
             Some(bearer @ Challenge::Bearer { .. }) => {

@@ -23,6 +23,10 @@ pub struct Credentials {
 /// token, as `az acr login` leaves one): the secret is then the token.
 const IDENTITY_TOKEN: &str = "<token>";
 
+/// The username a registry's own bearer token is kept under (Harbor hands its scanners one;
+/// Trivy's `--registry-token`): the secret is then the token, sent as it is.
+const REGISTRY_TOKEN: &str = "<bearer>";
+
 impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
         Credentials {
@@ -39,6 +43,17 @@ impl Credentials {
     /// The OAuth2 refresh token, when these credentials are an identity token.
     pub fn refresh_token(&self) -> Option<&str> {
         (self.username == IDENTITY_TOKEN).then_some(self.password.as_str())
+    }
+
+    /// A bearer token the registry issued already: sent with every request as
+    /// `Authorization: Bearer TOKEN`, never exchanged.
+    pub fn registry_token(token: impl Into<String>) -> Self {
+        Credentials::new(REGISTRY_TOKEN, token)
+    }
+
+    /// The registry's own bearer token, when these credentials are one.
+    pub fn bearer(&self) -> Option<&str> {
+        (self.username == REGISTRY_TOKEN).then_some(self.password.as_str())
     }
 
     pub fn password(&self) -> &str {

@@ -102,7 +102,7 @@ pub fn match_inventory(
         findings.extend(match_package(
             found,
             &query,
-            &advisories,
+            advisories,
             inventory,
             base_layers,
             &mut cve_metrics,
@@ -148,7 +148,7 @@ pub fn match_inventory(
 fn match_package(
     found: &Found,
     query: &Query,
-    advisories: &[Advisory],
+    advisories: Vec<Advisory>,
     inventory: &Inventory,
     base_layers: Option<usize>,
     cve_metrics: &mut CveMetrics,
@@ -157,7 +157,7 @@ fn match_package(
         ecosystem: query.scheme(),
     };
     let mut out = Vec::new();
-    for group in group_by_alias(advisories.to_vec()) {
+    for group in group_by_alias(advisories) {
         // A vendor statement that this package was never affected outweighs other records.
         if group
             .iter()

@@ -10,19 +10,20 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, Request, State};
-use axum::http::StatusCode;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use plinth_catalog::eol;
 use plinth_sbom::Inventory;
+use plinth_vulndb::Snapshot;
 use serde_json::json;
 
 use crate::database::{Loaded, Reloaded};
 use crate::error::ApiError;
-use crate::wire::{ImageRequest, ScanResponse, SnapshotInfo};
-use crate::{ImageError, RemoteImage, State as Shared};
+use crate::wire::{INVENTORY_TYPE, ImageRequest, ScanResponse, SnapshotInfo};
+use crate::{ImageError, RegistryAuth, RemoteImage, State as Shared};
 
 type AppState = State<Arc<Shared>>;
 
@@ -176,20 +177,38 @@ async fn reload(State(state): AppState) -> Result<Json<serde_json::Value>, ApiEr
 async fn scan_inventory(
     State(state): AppState,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ScanResponse>, ApiError> {
     let base_layers = base_layers(query.as_deref())?;
     let body = body?;
     let loaded = state.db.current().ok_or_else(ApiError::not_ready)?;
     let eol = state.clone();
+    let typed = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|t| t == INVENTORY_TYPE);
     blocking(move || {
-        let name = "request body";
-        let inventory = plinth_scan::sbom_from_slice(&body, Path::new(name), name)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        scan(&loaded, &inventory, base_layers, &eol.eol)
+        let inventory = read_sbom(&body, typed)?;
+        let snapshot = loaded.db.snapshot().map_err(store_error)?;
+        scan(&loaded, &snapshot, &inventory, base_layers, &eol.eol)
     })
     .await
     .map(Json)
+}
+
+/// The body's SBOM. A plinth client's inventory (`typed`) is read straight into its type:
+/// sniffing its format first, through a generic JSON tree, cost a third of such a request.
+fn read_sbom(body: &[u8], typed: bool) -> Result<Inventory, ApiError> {
+    let name = "request body";
+    if typed {
+        let mut inventory: Inventory = serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("{name}: plinth inventory: {e}")))?;
+        // Named as `plinth_scan::sbom_from_slice` names an inventory it reads.
+        inventory.source = format!("{name} ({})", inventory.source);
+        return Ok(inventory);
+    }
+    plinth_scan::sbom_from_slice(body, Path::new(name), name)
+        .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// `POST /v1/scan/image`: the server pulls a registry image and scans it.
@@ -199,40 +218,63 @@ async fn scan_image(
 ) -> Result<Json<ScanResponse>, ApiError> {
     let request: ImageRequest = serde_json::from_slice(&body?)
         .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
+    let credentials = request
+        .username
+        .zip(request.password)
+        .map(|(username, password)| RegistryAuth::Basic { username, password });
     let image = RemoteImage {
         reference: request.image,
-        credentials: request.username.zip(request.password),
+        credentials,
         insecure: false,
     };
-    scan_remote(state, image).await.map(Json)
+    scan_remote(state, image, |scanned, _| Ok(scanned))
+        .await
+        .map(Json)
 }
 
-/// Pulls, inventories and scans a registry image on a blocking thread.
-pub async fn scan_remote(state: Arc<Shared>, image: RemoteImage) -> Result<ScanResponse, ApiError> {
+/// Pulls, inventories and scans a registry image on a blocking thread; `render` makes the
+/// answer from the findings and the snapshot they came from (Harbor's report reads more of it).
+pub async fn scan_remote<T: Send + 'static>(
+    state: Arc<Shared>,
+    image: RemoteImage,
+    render: impl FnOnce(ScanResponse, &Snapshot) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
     let loaded = state.db.current().ok_or_else(ApiError::not_ready)?;
     blocking(move || {
         let found = state.images.inventory(&image).map_err(|e| match e {
             ImageError::Input(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
             ImageError::Registry(m) => ApiError::new(StatusCode::BAD_GATEWAY, m),
         })?;
-        let mut response = scan(&loaded, &found.inventory, found.base_layers, &state.eol)?;
-        response.report.name = image.reference.clone();
-        Ok(response)
+        state.metrics.cache_used(found.cache);
+        let snapshot = loaded.db.snapshot().map_err(store_error)?;
+        let mut scanned = scan(
+            &loaded,
+            &snapshot,
+            &found.inventory,
+            found.base_layers,
+            &state.eol,
+        )?;
+        scanned.report.name = image.reference.clone();
+        render(scanned, &snapshot)
     })
     .await
+}
+
+/// A database that fails to read is the server's problem.
+pub fn store_error(e: plinth_vulndb::DbError) -> ApiError {
+    ApiError::internal(e.to_string())
 }
 
 /// Matches one inventory against one snapshot, with end of life judged as `plinth scan` does.
 fn scan(
     loaded: &Loaded,
+    snapshot: &Snapshot,
     inventory: &Inventory,
     base_layers: Option<usize>,
     eol_table: &eol::EolTable,
 ) -> Result<ScanResponse, ApiError> {
-    let store = |e: plinth_vulndb::DbError| ApiError::internal(e.to_string());
-    let snapshot = loaded.db.snapshot().map_err(store)?;
     let mut report =
-        plinth_scan::match_inventory(inventory, &snapshot, base_layers).map_err(store)?;
+        plinth_scan::match_inventory(inventory, snapshot, base_layers).map_err(store_error)?;
     let os = report.os.clone();
     report
         .coverage

@@ -1,6 +1,8 @@
 //! Token authentication: `Trivy-Token: T` (as Trivy's client sends it) or
 //! `Authorization: Bearer T` (as Harbor and Prometheus send it). Health and readiness stay open
-//! so orchestrators can probe without the secret.
+//! so orchestrators can probe without the secret; `/metrics` too with `--metrics-public`, for
+//! scrapers configured by annotations, which cannot send a token. Metrics name no image, no
+//! package and no secret, only counts, latencies and the database's age.
 
 use std::sync::Arc;
 
@@ -24,7 +26,8 @@ pub async fn require_token(
     let Some(expected) = &state.config.token else {
         return next.run(request).await;
     };
-    if OPEN.contains(&request.uri().path()) {
+    let path = request.uri().path();
+    if OPEN.contains(&path) || (state.config.metrics_public && path == "/metrics") {
         return next.run(request).await;
     }
     let headers = request.headers();

@@ -8,7 +8,7 @@ use plinth_sbom::Inventory;
 use ureq::Agent;
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 
-use crate::wire::{ErrorBody, ScanResponse, TOKEN_HEADER};
+use crate::wire::{ErrorBody, INVENTORY_TYPE, ScanResponse, TOKEN_HEADER};
 
 /// Largest answer read (the findings of one image; generous).
 const MAX_ANSWER: u64 = 256 << 20;
@@ -78,7 +78,7 @@ impl Client {
         if let Some(n) = base_layers {
             url.push_str(&format!("?base_layers={n}"));
         }
-        let mut request = self.agent.post(&url).content_type("application/json");
+        let mut request = self.agent.post(&url).content_type(INVENTORY_TYPE);
         if let Some(t) = &self.token {
             request = request.header(TOKEN_HEADER, t);
         }

@@ -24,12 +24,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
-use plinth_scan::{Finding, Level, TargetReport};
+use plinth_scan::{Advisories, Finding, Level, TargetReport};
+use plinth_vulndb::{CveMetric, CvssVersion, DbError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::{RemoteImage, State as Shared};
+use crate::{RegistryAuth, RemoteImage, State as Shared};
 
 pub const REPORT_V1_1: &str = "application/vnd.security.vulnerability.report; version=1.1";
 pub const REPORT_V1_0: &str =
@@ -177,8 +178,12 @@ async fn accept_scan(
     let job_id = id.clone();
     tokio::spawn(async move {
         let artifact = request.artifact;
-        let job = match crate::api::scan_remote(state.clone(), image).await {
-            Ok(scanned) => Job::Done(Arc::new(vulnerability_report(&scanned.report, artifact))),
+        let report = crate::api::scan_remote(state.clone(), image, move |scanned, snapshot| {
+            vulnerability_report(&scanned.report, artifact, snapshot)
+                .map_err(crate::api::store_error)
+        });
+        let job = match report.await {
+            Ok(report) => Job::Done(Arc::new(report)),
             Err(e) => Job::Failed(e.message),
         };
         state.jobs.finish(&job_id, job);
@@ -237,7 +242,7 @@ fn remote_image(request: &ScanRequest) -> Result<RemoteImage, ApiError> {
     };
     let credentials = match request.registry.authorization.as_deref() {
         None | Some("") => None,
-        Some(value) => Some(basic_credentials(value).map_err(invalid)?),
+        Some(value) => Some(registry_auth(value).map_err(invalid)?),
     };
     Ok(RemoteImage {
         reference,
@@ -246,20 +251,30 @@ fn remote_image(request: &ScanRequest) -> Result<RemoteImage, ApiError> {
     })
 }
 
-/// `Basic base64(user:password)`, as Harbor sends a robot account's credentials.
-fn basic_credentials(value: &str) -> Result<(String, String), String> {
-    let encoded = value.strip_prefix("Basic ").ok_or_else(|| {
-        "registry.authorization: only Basic credentials are supported".to_string()
-    })?;
+/// `Basic base64(user:password)`, as Harbor sends a robot account's credentials, or
+/// `Bearer TOKEN`, a registry token Harbor issued for the artifact's repository.
+fn registry_auth(value: &str) -> Result<RegistryAuth, String> {
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+        return Ok(RegistryAuth::Bearer(rest.to_string()));
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err("registry.authorization: expected Basic or Bearer credentials".into());
+    }
     let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
+        .decode(rest)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| "registry.authorization: Basic value is not base64 of text".to_string())?;
-    let (user, password) = decoded
+    let (username, password) = decoded
         .split_once(':')
         .ok_or_else(|| "registry.authorization: Basic value has no user:password".to_string())?;
-    Ok((user.to_string(), password.to_string()))
+    Ok(RegistryAuth::Basic {
+        username: username.to_string(),
+        password: password.to_string(),
+    })
 }
 
 async fn report(
@@ -294,22 +309,31 @@ async fn report(
     }
 }
 
-/// `HarborVulnerabilityReport` of a scan: every finding, its highest severity overall.
-pub fn vulnerability_report(report: &TargetReport, artifact: Artifact) -> serde_json::Value {
-    let items: Vec<_> = report.findings.iter().map(item).collect();
+/// `HarborVulnerabilityReport` of a scan: every finding, its highest severity overall. The
+/// CVSS metrics of each CVE come from `cves` (the snapshot the findings came from).
+pub fn vulnerability_report(
+    report: &TargetReport,
+    artifact: Artifact,
+    cves: &impl Advisories,
+) -> Result<serde_json::Value, DbError> {
+    let items = report
+        .findings
+        .iter()
+        .map(|f| Ok(item(f, &cves.cve_severity(&f.id)?)))
+        .collect::<Result<Vec<_>, DbError>>()?;
     let top = report
         .findings
         .iter()
         .map(|f| f.severity.level)
         .max()
         .unwrap_or(Level::Unknown);
-    json!({
+    Ok(json!({
         "generated_at": crate::time::rfc3339(crate::time::now()),
         "artifact": artifact,
         "scanner": scanner(),
         "severity": severity(top),
         "vulnerabilities": items,
-    })
+    }))
 }
 
 /// The spec's `Severity` spelling.
@@ -323,8 +347,9 @@ fn severity(level: Level) -> &'static str {
     }
 }
 
-/// `VulnerabilityItem`.
-fn item(f: &Finding) -> serde_json::Value {
+/// `VulnerabilityItem`. `cwe_ids` is left out: plinth's database keeps no CWE data (its
+/// advisory model has no field for it), and an empty list would claim there is none.
+fn item(f: &Finding, cve_metrics: &[CveMetric]) -> serde_json::Value {
     let mut v = json!({
         "id": f.id,
         "package": f.package,
@@ -347,7 +372,34 @@ fn item(f: &Finding) -> serde_json::Value {
         };
         v["preferred_cvss"] = cvss;
     }
+    if !cve_metrics.is_empty() {
+        v["vendor_attributes"] = json!({ "CVSS": cvss_by_source(cve_metrics) });
+    }
     v
+}
+
+/// `vendor_attributes.CVSS` as Harbor reads it (and its Trivy adapter writes it): per source
+/// (`nvd`, `cna`, `cisa-adp`), `V2Score`/`V2Vector`, `V3Score`/`V3Vector` and
+/// `V40Score`/`V40Vector`, the newest 3.x when a source states both. The OpenAPI document
+/// sketches vendor attributes as a list of key/value pairs, but Harbor decodes the field
+/// into a JSON object (`map[string]interface{}`), so an object is what it can read.
+fn cvss_by_source(metrics: &[CveMetric]) -> serde_json::Value {
+    let mut sorted: Vec<&CveMetric> = metrics.iter().collect();
+    sorted.sort_by_key(|m| m.version);
+    let mut by_source = serde_json::Map::new();
+    for m in sorted {
+        let field = match m.version {
+            CvssVersion::V2 => "V2",
+            CvssVersion::V30 | CvssVersion::V31 => "V3",
+            CvssVersion::V40 => "V40",
+        };
+        let entry = by_source
+            .entry(m.source_label())
+            .or_insert_with(|| json!({}));
+        entry[format!("{field}Score")] = json!(m.score);
+        entry[format!("{field}Vector")] = json!(m.vector);
+    }
+    serde_json::Value::Object(by_source)
 }
 
 #[cfg(test)]
@@ -378,8 +430,16 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(r.reference, "core.harbor.domain/library/app@sha256:abc");
-        assert_eq!(r.credentials, Some(("robot".into(), "s3cret".into())));
+        assert_eq!(
+            r.credentials,
+            Some(RegistryAuth::Basic {
+                username: "robot".into(),
+                password: "s3cret".into()
+            })
+        );
         assert!(!r.insecure);
+        let r = remote_image(&request("https://h", Some("Bearer eyJ.x.y"), None)).unwrap();
+        assert_eq!(r.credentials, Some(RegistryAuth::Bearer("eyJ.x.y".into())));
         let r = remote_image(&request("http://127.0.0.1:5000", None, None)).unwrap();
         assert_eq!(r.reference, "127.0.0.1:5000/library/app:1.0");
         assert!(r.insecure);
@@ -391,7 +451,8 @@ mod tests {
             ("ftp://x", None),
             ("https://", None),
             ("https://h/path", None),
-            ("https://h", Some("Bearer abc")),
+            ("https://h", Some("Bearer ")),
+            ("https://h", Some("Digest abc")),
             ("https://h", Some("Basic !!!")),
         ] {
             let e = remote_image(&request(url, auth, None)).unwrap_err();

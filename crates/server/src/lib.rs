@@ -42,6 +42,8 @@ pub struct Config {
     pub db: PathBuf,
     /// Required on every request but health and readiness, when set.
     pub token: Option<String>,
+    /// `/metrics` answers without the token too (for scrapers that cannot send one).
+    pub metrics_public: bool,
     /// PEM certificate chain and private key: serve HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Largest request body accepted.
@@ -56,6 +58,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Scans (body read, match) running at once; more wait for a slot.
     pub max_scans: usize,
+    /// On SIGTERM or SIGINT, how long requests in flight may take to finish.
+    pub drain_timeout: Duration,
 }
 
 impl Config {
@@ -65,6 +69,7 @@ impl Config {
             listen,
             db,
             token: None,
+            metrics_public: false,
             tls: None,
             max_body: 32 << 20,
             header_timeout: Duration::from_secs(10),
@@ -72,6 +77,8 @@ impl Config {
             db_poll: Duration::from_secs(10),
             max_connections: 1024,
             max_scans: std::thread::available_parallelism().map_or(4, |n| 2 * n.get()),
+            // Under Kubernetes' default 30 s between SIGTERM and SIGKILL.
+            drain_timeout: Duration::from_secs(25),
         }
     }
 }
@@ -81,16 +88,49 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct RemoteImage {
     pub reference: String,
-    /// `(username, password)` for the registry.
-    pub credentials: Option<(String, String)>,
+    /// How to log in to the registry; `None`: as the server's own configuration says.
+    pub credentials: Option<RegistryAuth>,
     /// Plain HTTP was asked for (Harbor's registry URL is `http://…`).
     pub insecure: bool,
 }
 
-/// An image's inventory and how many of its layers are the base image's.
+/// Credentials a requester passes for its registry.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RegistryAuth {
+    /// A username and password (or a robot account's secret).
+    Basic { username: String, password: String },
+    /// A token the registry issued, sent as `Authorization: Bearer TOKEN`.
+    Bearer(String),
+}
+
+/// Secrets stay out of logs and panics.
+impl std::fmt::Debug for RegistryAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegistryAuth::Basic { username, .. } => {
+                write!(
+                    f,
+                    "Basic {{ username: {username:?}, password: <redacted> }}"
+                )
+            }
+            RegistryAuth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
+}
+
+/// An image's inventory, how many of its layers are the base image's, and how the layer
+/// cache served its walk.
 pub struct Inventoried {
     pub inventory: Inventory,
     pub base_layers: Option<usize>,
+    pub cache: CacheUse,
+}
+
+/// Layers of one walk taken from the layer cache (hits) and read from the registry (misses).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    pub hits: u64,
+    pub misses: u64,
 }
 
 /// Why an image could not be inventoried: the requester's fault or the registry's.
@@ -103,7 +143,7 @@ pub enum ImageError {
 }
 
 /// How the server opens and inventories images: the caller's code path (the CLI's, with its
-/// registry options and, later, its layer cache). Called on blocking threads.
+/// registry options and its layer cache). Called on blocking threads.
 pub trait Images: Send + Sync + 'static {
     fn inventory(&self, image: &RemoteImage) -> Result<Inventoried, ImageError>;
 }

@@ -1,24 +1,27 @@
 //! Accepting connections: plain or TLS, each served by hyper with a deadline for the request
-//! head (slowloris), at most `max_connections` at once; and the database's reload triggers
-//! (the file replaced, SIGHUP). SIGTERM and Ctrl-C stop the server.
+//! head (slowloris), at most `max_connections` at once; the database's reload triggers (the
+//! file replaced, SIGHUP); and the drain on SIGTERM or SIGINT: the listener closes (new
+//! connections are refused), requests in flight finish within `drain_timeout`, idle
+//! keep-alive connections are closed, and the server exits.
 
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::database::{Database, Reloaded};
 use crate::{Config, Images, State};
 
-/// Runs the server until SIGTERM or Ctrl-C. Errors are what stops it from starting: the
-/// address is taken, the certificate cannot be read.
+/// Runs the server until SIGTERM or SIGINT, then drains it. Errors are what stops it from
+/// starting: the address is taken, the certificate cannot be read.
 pub fn serve(config: Config, images: Box<dyn Images>) -> io::Result<()> {
     let tls = config
         .tls
@@ -28,13 +31,19 @@ pub fn serve(config: Config, images: Box<dyn Images>) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(config, images, tls))
+    runtime.block_on(run(config, images, tls))?;
+    // What still runs on blocking threads is work no one waits for any more (a request the
+    // drain gave up on, a Harbor scan whose report would die with the process).
+    runtime.shutdown_background();
+    Ok(())
 }
 
 async fn run(config: Config, images: Box<dyn Images>, tls: Option<TlsAcceptor>) -> io::Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| io::Error::new(e.kind(), format!("--listen {}: {e}", config.listen)))?;
+    // Handlers are installed before the first connection, so a signal is never missed.
+    let mut stop = Stop::new()?;
     let db = Arc::new(Database::new(config.db.clone()));
     report_reload(
         &db,
@@ -54,6 +63,7 @@ async fn run(config: Config, images: Box<dyn Images>, tls: Option<TlsAcceptor>) 
     );
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let header_timeout = config.header_timeout;
+    let drain_timeout = config.drain_timeout;
     let state = Arc::new(State {
         scan_slots: Semaphore::new(config.max_scans),
         config,
@@ -64,53 +74,106 @@ async fn run(config: Config, images: Box<dyn Images>, tls: Option<TlsAcceptor>) 
         eol: Default::default(),
     });
     let app = crate::api::router(state);
+    let connections = GracefulShutdown::new();
 
-    let mut term = signal(SignalKind::terminate())?;
-    loop {
-        let slot = slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(io::Error::other)?;
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
+    let signal = loop {
+        let (stream, slot) = tokio::select! {
+            accepted = accept(&listener, &slots) => match accepted {
                 Ok(a) => a,
                 // Out of file descriptors and the like: the peer is gone, keep serving.
                 Err(e) => { eprintln!("plinth: warning: accept: {e}"); continue; }
             },
-            _ = term.recv() => return Ok(()),
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            signal = stop.received() => break signal,
         };
         let app = app.clone();
         let tls = tls.clone();
+        let watcher = connections.watcher();
         tokio::spawn(async move {
             let _slot = slot;
             match tls {
-                None => serve_connection(stream, app, header_timeout).await,
+                None => serve_connection(stream, app, header_timeout, watcher).await,
                 Some(acceptor) => {
                     // A client that never finishes its handshake is dropped like a slow head.
                     if let Ok(Ok(stream)) =
                         tokio::time::timeout(header_timeout, acceptor.accept(stream)).await
                     {
-                        serve_connection(stream, app, header_timeout).await;
+                        serve_connection(stream, app, header_timeout, watcher).await;
                     }
                 }
             }
         });
+    };
+    drop(listener);
+    drain(connections, signal, drain_timeout).await;
+    Ok(())
+}
+
+/// The next connection, once one of the `max_connections` slots is free.
+async fn accept(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> io::Result<(TcpStream, OwnedSemaphorePermit)> {
+    let slot = slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (stream, _) = listener.accept().await?;
+    Ok((stream, slot))
+}
+
+/// SIGTERM (Kubernetes, systemd) and SIGINT (Ctrl-C): either stops the server.
+struct Stop {
+    term: Signal,
+    int: Signal,
+}
+
+impl Stop {
+    fn new() -> io::Result<Stop> {
+        Ok(Stop {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn received(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
     }
 }
 
-async fn serve_connection<IO>(io: IO, app: axum::Router, header_timeout: Duration)
+/// Lets the connections' requests in flight finish, for at most `limit`.
+async fn drain(connections: GracefulShutdown, signal: &str, limit: Duration) {
+    eprintln!(
+        "plinth: {signal}: no new connections; draining {} (up to {} s)",
+        connections.count(),
+        limit.as_secs()
+    );
+    match tokio::time::timeout(limit, connections.shutdown()).await {
+        Ok(()) => eprintln!("plinth: drained; stopping"),
+        Err(_) => eprintln!(
+            "plinth: warning: requests still running after {} s (--drain-timeout); stopping",
+            limit.as_secs()
+        ),
+    }
+}
+
+async fn serve_connection<IO>(io: IO, app: axum::Router, header_timeout: Duration, drain: Watcher)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = TowerToHyperService::new(app);
-    // Errors here are the peer's (reset, garbage, too slow): the connection ends, nothing else.
-    let _ = hyper::server::conn::http1::Builder::new()
+    let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(io), service)
-        .await;
+        // A client that shuts its side down after sending still gets its answer (hyper would
+        // otherwise drop a request whose handler had not answered by then).
+        .half_close(true)
+        .serve_connection(TokioIo::new(io), service);
+    // Errors here are the peer's (reset, garbage, too slow): the connection ends, nothing else.
+    let _ = drain.watch(connection).await;
 }
 
 /// Reloads when the file at the path is replaced, or on SIGHUP.

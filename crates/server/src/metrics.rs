@@ -2,8 +2,8 @@
 //!
 //! - `plinth_http_requests_total{route,status}`;
 //! - `plinth_http_request_duration_seconds{route}`: a histogram;
-//! - `plinth_cache_hits_total`, `plinth_cache_misses_total`: layer cache lookups (counted by
-//!   the image path once the layer cache is wired into it);
+//! - `plinth_cache_hits_total`, `plinth_cache_misses_total`: layers of the images the server
+//!   pulled that were taken from the layer cache, and those read from their registry;
 //! - `plinth_db_loaded`, `plinth_db_snapshot`, `plinth_db_age_seconds`,
 //!   `plinth_db_reload_failures_total`.
 
@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::CacheUse;
 use crate::database::Database;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -57,14 +58,10 @@ impl Metrics {
         h.sum += secs;
     }
 
-    /// Counts a layer cache lookup.
-    pub fn cache_lookup(&self, hit: bool) {
-        let counter = if hit {
-            &self.cache_hits
-        } else {
-            &self.cache_misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// Counts the layer cache lookups of one image's walk.
+    pub fn cache_used(&self, used: CacheUse) {
+        self.cache_hits.fetch_add(used.hits, Ordering::Relaxed);
+        self.cache_misses.fetch_add(used.misses, Ordering::Relaxed);
     }
 
     /// The exposition text.
@@ -109,12 +106,12 @@ impl Metrics {
         let counters = [
             (
                 "plinth_cache_hits_total",
-                "Layer cache hits.",
+                "Layers of pulled images taken from the layer cache.",
                 self.cache_hits.load(Ordering::Relaxed),
             ),
             (
                 "plinth_cache_misses_total",
-                "Layer cache misses.",
+                "Layers of pulled images read from the registry (not in the layer cache).",
                 self.cache_misses.load(Ordering::Relaxed),
             ),
             (

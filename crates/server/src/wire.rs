@@ -1,7 +1,7 @@
 //! What travels between `plinth scan --server` and `plinth server`: the JSON of each endpoint.
 //!
-//! - `POST /v1/scan?base_layers=N`: body an SBOM (plinth JSON inventory, CycloneDX or SPDX);
-//!   answer a [`ScanResponse`].
+//! - `POST /v1/scan?base_layers=N`: body an SBOM (plinth JSON inventory, CycloneDX or SPDX;
+//!   an inventory sent as [`INVENTORY_TYPE`] is read fastest); answer a [`ScanResponse`].
 //! - `POST /v1/scan/image`: body an [`ImageRequest`]; answer a [`ScanResponse`].
 //! - every error: an [`ErrorBody`] with a 4xx or 5xx status (Harbor's error shape).
 
@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 /// The header Trivy's client sends its token in; `Authorization: Bearer` works too.
 pub const TOKEN_HEADER: &str = "Trivy-Token";
+
+/// The `Content-Type` of a plinth JSON inventory, as `scan --server` sends it: read straight
+/// into its type, where any other body is sniffed for its SBOM format first.
+pub const INVENTORY_TYPE: &str = "application/vnd.plinth.inventory+json";
 
 /// Which database snapshot answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

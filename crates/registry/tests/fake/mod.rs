@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -362,4 +363,67 @@ fn tar_file(out: &mut Vec<u8>, name: &str, body: &[u8]) {
     out.extend_from_slice(&h);
     out.extend_from_slice(body);
     out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+/// A real image from an OCI layout directory (make-images.sh's), served honestly as
+/// repository `app`, by tag `latest` and by digest.
+pub struct Layout {
+    root: PathBuf,
+    manifest: String,
+}
+
+impl Layout {
+    /// The layout's first manifest is the one served.
+    pub fn new(root: PathBuf) -> Layout {
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
+        let manifest = index["manifests"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Layout { root, manifest }
+    }
+
+    /// The served manifest's digest.
+    pub fn digest(&self) -> &str {
+        &self.manifest
+    }
+
+    fn blob(&self, digest: &str) -> Option<Vec<u8>> {
+        let hex = digest.strip_prefix("sha256:")?;
+        std::fs::read(self.root.join("blobs/sha256").join(hex)).ok()
+    }
+
+    /// The digests of the served manifest's layers.
+    pub fn layers(&self) -> Vec<String> {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&self.blob(&self.manifest).unwrap()).unwrap();
+        manifest["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["digest"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn answer(&self, req: &Request) -> Reply {
+        let manifest = req.path.strip_prefix("/v2/app/manifests/");
+        match req.path.as_str() {
+            "/v2/" => Reply::status(200),
+            _ if manifest.is_some_and(|r| r == "latest" || r == self.manifest) => Reply::Full {
+                status: 200,
+                headers: Vec::new(),
+                body: self.blob(&self.manifest).unwrap(),
+            }
+            .with("Content-Type", MANIFEST_TYPE)
+            .with("Docker-Content-Digest", &self.manifest),
+            path => match path
+                .strip_prefix("/v2/app/blobs/")
+                .and_then(|d| self.blob(d))
+            {
+                Some(body) => ranged(req, body),
+                None => Reply::status(404),
+            },
+        }
+    }
 }
