@@ -347,6 +347,7 @@ pub fn walk_tar<C: Collector>(
         collected: Vec::new(),
         warnings: Vec::new(),
     };
+    let mut odd = Oddities::default();
     while let Some(member) = tar.next_entry().map_err(|e| Error::reading(what, e))? {
         let kind = match member.kind {
             MemberKind::File => Kind::File,
@@ -360,6 +361,7 @@ pub fn walk_tar<C: Collector>(
             continue;
         };
         let (path, kind) = whiteout(path, kind);
+        odd.note(&path, kind, &member.link);
         let (size, link) = match kind {
             Kind::Symlink => (0, member.link),
             Kind::Hardlink => (
@@ -392,6 +394,7 @@ pub fn walk_tar<C: Collector>(
     // Drain the end-of-archive padding so digests cover every byte.
     io::copy(&mut tar.into_inner(), &mut io::sink()).map_err(|e| Error::reading(what, e))?;
     facts.files.finish();
+    facts.warnings.extend(odd.warnings());
     Ok(facts)
 }
 
@@ -454,6 +457,64 @@ fn normalize(raw: &[u8], warnings: &mut Vec<String>) -> Option<Vec<u8>> {
         }
     }
     if out.is_empty() { None } else { Some(out) }
+}
+
+/// Symlinks that climb above the root: harmless in a real image, a warning sign in a root
+/// filesystem tarball from an unknown source. They are resolved inside the tree, as in a chroot,
+/// never followed out; one summary line per layer says so. (Device nodes are listed as
+/// `Special` and never opened; debootstrap's `/dev` has them, so they get no warning.)
+#[derive(Default)]
+struct Oddities {
+    above_root: usize,
+    first: String,
+}
+
+impl Oddities {
+    fn note(&mut self, path: &[u8], kind: Kind, link: &[u8]) {
+        if kind != Kind::Symlink || !climbs_above_root(path, link) {
+            return;
+        }
+        if self.above_root == 0 {
+            self.first = format!(
+                "{} -> {}",
+                String::from_utf8_lossy(path),
+                String::from_utf8_lossy(link)
+            );
+        }
+        self.above_root += 1;
+    }
+
+    fn warnings(self) -> Option<String> {
+        (self.above_root > 0).then(|| {
+            format!(
+                "{} symlink(s) point above the root, resolved inside it and never followed out (first: {})",
+                self.above_root, self.first
+            )
+        })
+    }
+}
+
+/// Whether a symlink at `path` whose target is `link` climbs out of the tree: more `..` than
+/// there are directories above it (for an absolute target, above `/`).
+fn climbs_above_root(path: &[u8], link: &[u8]) -> bool {
+    let mut depth: isize = if link.first() == Some(&b'/') {
+        0
+    } else {
+        path.iter().filter(|&&b| b == b'/').count() as isize
+    };
+    for part in link.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// `dir/.wh.name` → (`dir/name`, Whiteout); `dir/.wh..wh..opq` → (`dir`, Opaque).
@@ -693,6 +754,16 @@ fn enters<C: Collector>(collector: &C, path: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symlinks_above_the_root() {
+        assert!(climbs_above_root(b"etc/up", b"../../x"));
+        assert!(climbs_above_root(b"etc/shadow", b"/../../etc/shadow"));
+        assert!(!climbs_above_root(b"usr/lib/x", b"../../lib/x"));
+        assert!(!climbs_above_root(b"bin/sh", b"/bin/dash"));
+        assert!(!climbs_above_root(b"a/b", b"c/../../d"));
+        assert!(climbs_above_root(b"a/b", b"c/../../../d"));
+    }
 
     #[test]
     fn whiteout_names() {
