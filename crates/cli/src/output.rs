@@ -1,8 +1,11 @@
-//! Where command output goes: stdout, or a file written atomically (temp file + rename).
+//! Where command output goes: stdout, or a file written atomically (temp file + rename), or
+//! a device or FIFO written in place.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 /// True when the error is stdout closing under us (`plinth files … | head`): exit 0, like ripgrep.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -25,6 +28,16 @@ pub fn write_to(
         out.flush()?;
         return Ok(());
     };
+    // `-o /dev/null`, `-o /dev/stdout` or a FIFO: written in place, since renaming a file over
+    // a device would replace the device itself (as root, /dev/null for the whole machine).
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let result = (|| {
+            let mut out = BufWriter::new(fs::OpenOptions::new().write(true).open(path)?);
+            render(&mut out)?;
+            out.flush()
+        })();
+        return result.with_context(|| format!("writing {}", path.display()));
+    }
     let tmp = temp_path(path);
     let result = (|| {
         let mut out = BufWriter::new(fs::File::create(&tmp)?);

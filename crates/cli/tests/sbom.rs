@@ -205,6 +205,42 @@ fn output_file_is_atomic() {
     assert!(!missing.exists());
 }
 
+/// `-o` naming a device or a FIFO writes into it: renaming a temporary file over it would
+/// replace the device itself (`-o /dev/null` run as root took /dev/null from the machine).
+#[test]
+fn output_to_a_fifo_is_written_in_place() {
+    let Some(image) = fixture("alpine-3.20.docker.tar") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("sbom.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    plinth()
+        .args(["sbom", "-f", "json", "-o"])
+        .arg(&fifo)
+        .arg(&image)
+        .assert()
+        .success()
+        .stdout("");
+    let doc: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(doc["packages"].as_array().unwrap().len(), 14);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file"
+    );
+}
+
 #[test]
 fn bad_source_date_epoch_is_a_usage_error() {
     let out = plinth()
