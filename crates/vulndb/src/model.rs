@@ -79,6 +79,32 @@ pub struct Affected {
     pub status: Status,
 }
 
+impl Affected {
+    /// `package` with one range of `events` in the ecosystem's own version order (none when
+    /// there are no events, as for a package the vendor says was never affected).
+    pub fn in_ecosystem(
+        package: impl Into<String>,
+        events: Vec<Event>,
+        status: Status,
+    ) -> Affected {
+        let ranges = if events.is_empty() {
+            Vec::new()
+        } else {
+            vec![Range {
+                kind: RangeKind::Ecosystem,
+                repo: None,
+                events,
+            }]
+        };
+        Affected {
+            package: package.into(),
+            ranges,
+            versions: Vec::new(),
+            status,
+        }
+    }
+}
+
 /// What the vendor says about this package as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {

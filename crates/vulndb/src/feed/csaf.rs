@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::{Records, first_line, nullable};
 use crate::cvss;
 use crate::error::DbError;
-use crate::model::{Advisory, Affected, Event, Range, RangeKind, Severity, SeverityKind, Status};
+use crate::model::{Advisory, Affected, Event, Severity, SeverityKind, Status};
 
 #[derive(Deserialize)]
 struct RawDocument {
@@ -478,20 +478,7 @@ fn affected_entry(package: &Package, state: State) -> Option<Affected> {
         State::WillNotFix => (vec![introduced], Status::Ignored),
         State::Affected => (vec![introduced], Status::Unfixed),
     };
-    Some(Affected {
-        package: package.name.clone(),
-        ranges: if events.is_empty() {
-            Vec::new()
-        } else {
-            vec![Range {
-                kind: RangeKind::Ecosystem,
-                repo: None,
-                events,
-            }]
-        },
-        versions: Vec::new(),
-        status,
-    })
+    Some(Affected::in_ecosystem(package.name.clone(), events, status))
 }
 
 #[cfg(test)]

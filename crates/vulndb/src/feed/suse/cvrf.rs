@@ -16,7 +16,7 @@ use roxmltree::{Document, Node};
 use super::{product_key, vendor_severity};
 use crate::error::DbError;
 use crate::feed::{Records, first_line};
-use crate::model::{Advisory, Affected, Event, Range, RangeKind, Severity, Status};
+use crate::model::{Advisory, Affected, Event, Severity, Status};
 
 /// True for a CVRF document, by its root element.
 pub(crate) fn is_cvrf(text: &str) -> bool {
@@ -127,20 +127,7 @@ fn package_entry(package: &str, version: &str, status: Status) -> Affected {
         Status::Unfixed => vec![Event::Introduced("0".into())],
         _ => Vec::new(),
     };
-    Affected {
-        package: package.to_string(),
-        ranges: if events.is_empty() {
-            Vec::new()
-        } else {
-            vec![Range {
-                kind: RangeKind::Ecosystem,
-                repo: None,
-                events,
-            }]
-        },
-        versions: Vec::new(),
-        status,
-    }
+    Affected::in_ecosystem(package, events, status)
 }
 
 fn child<'a, 'i>(node: Node<'a, 'i>, tag: &str) -> Option<Node<'a, 'i>> {

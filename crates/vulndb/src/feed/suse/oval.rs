@@ -19,7 +19,7 @@ use super::{product_key, vendor_severity};
 use crate::error::DbError;
 use crate::feed::oval::{Bound, RpmInfo, child};
 use crate::feed::{Records, first_line};
-use crate::model::{Advisory, Affected, Event, Range, RangeKind, Status};
+use crate::model::{Advisory, Affected, Event, Status};
 
 /// True for SUSE's OVAL, by its definitions' namespace.
 pub(crate) fn is_suse_oval(text: &str) -> bool {
@@ -191,19 +191,5 @@ fn affected(package: &str, verdict: Verdict) -> Affected {
         }
         Verdict::Affected(Bound::Above(v)) => (vec![Event::Introduced(v)], Status::Unfixed),
     };
-    let ranges = if events.is_empty() {
-        Vec::new()
-    } else {
-        vec![Range {
-            kind: RangeKind::Ecosystem,
-            repo: None,
-            events,
-        }]
-    };
-    Affected {
-        package: package.to_string(),
-        ranges,
-        versions: Vec::new(),
-        status,
-    }
+    Affected::in_ecosystem(package, events, status)
 }
