@@ -3,6 +3,7 @@
 //! finding.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use plinth_sbom::{Found, Inventory};
 use plinth_vulndb::{
@@ -16,45 +17,46 @@ use crate::range::{self, Order};
 use crate::severity::{CveMetrics, choose_severity};
 
 /// Where advisories come from: the database, or anything else that answers the same question
-/// (tests use a map).
+/// (tests use a map). Lists come shared, so a source that keeps them (the server's per-snapshot
+/// memo) hands out the same list to every scan without copying it.
 pub trait Advisories {
-    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError>;
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Arc<[Advisory]>, DbError>;
     /// True when anything at all is known under `ecosystem`: what tells "no findings" from
     /// "no data" (see [`crate::coverage`]).
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError>;
 
     /// The CVSS metrics NVD, the CNA and ADPs stated for a CVE; none unless the source keeps
     /// per-CVE severities.
-    fn cve_severity(&self, _cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        Ok(Vec::new())
+    fn cve_severity(&self, _cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
+        Ok(Arc::new([]))
     }
 }
 
 impl Advisories for Snapshot<'_> {
-    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
-        Snapshot::advisories(self, ecosystem, package)
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Arc<[Advisory]>, DbError> {
+        Snapshot::advisories(self, ecosystem, package).map(Arc::from)
     }
 
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         Snapshot::has_ecosystem(self, ecosystem)
     }
 
-    fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        Snapshot::cve_severity(self, cve)
+    fn cve_severity(&self, cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
+        Snapshot::cve_severity(self, cve).map(Arc::from)
     }
 }
 
 impl Advisories for VulnDb {
-    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
-        VulnDb::advisories(self, ecosystem, package)
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Arc<[Advisory]>, DbError> {
+        VulnDb::advisories(self, ecosystem, package).map(Arc::from)
     }
 
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         self.snapshot()?.has_ecosystem(ecosystem)
     }
 
-    fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        VulnDb::cve_severity(self, cve)
+    fn cve_severity(&self, cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
+        VulnDb::cve_severity(self, cve).map(Arc::from)
     }
 }
 
@@ -66,7 +68,8 @@ pub fn match_inventory(
     base_layers: Option<usize>,
 ) -> Result<TargetReport, DbError> {
     let mut warnings = Vec::new();
-    let mut cache: HashMap<(String, String), Vec<Advisory>> = HashMap::new();
+    // Packages built from one source share its key: each key is read once per scan.
+    let mut cache: HashMap<(String, String), Arc<[Advisory]>> = HashMap::new();
     let mut findings = Vec::new();
     let mut tally = Tally::default();
     let mut cve_metrics = CveMetrics::new(db);
@@ -91,18 +94,17 @@ pub fn match_inventory(
             query.lookups.iter().map(|(eco, _)| eco.as_str()),
             found.package.kind.is_os(),
         );
-        let mut advisories: Vec<Advisory> = Vec::new();
         for key in &query.lookups {
             if !cache.contains_key(key) {
                 let list = db.advisories(&key.0, &key.1)?;
                 cache.insert(key.clone(), list);
             }
-            advisories.extend(cache[key].iter().cloned());
         }
+        let advisories = query.lookups.iter().flat_map(|key| cache[key].iter());
         findings.extend(match_package(
             found,
             &query,
-            advisories,
+            advisories.collect(),
             inventory,
             base_layers,
             &mut cve_metrics,
@@ -148,7 +150,7 @@ pub fn match_inventory(
 fn match_package(
     found: &Found,
     query: &Query,
-    advisories: Vec<Advisory>,
+    advisories: Vec<&Advisory>,
     inventory: &Inventory,
     base_layers: Option<usize>,
     cve_metrics: &mut CveMetrics,
@@ -194,7 +196,7 @@ fn match_package(
 fn finding(
     found: &Found,
     query: &Query,
-    group: &[Advisory],
+    group: &[&Advisory],
     (status, fixed_version): (FixStatus, Option<String>),
     inventory: &Inventory,
     base_layers: Option<usize>,
@@ -212,9 +214,8 @@ fn finding(
         .filter(|i| **i != id)
         .map(|i| i.to_string())
         .collect();
-    let records: Vec<&Advisory> = group.iter().collect();
     let cve_ids = std::iter::once(id.as_str()).chain(ids.iter().copied());
-    let severity = choose_severity(&records, cve_metrics.first_scored(cve_ids)?);
+    let severity = choose_severity(group, &cve_metrics.first_scored(cve_ids)?);
     let mut references: Vec<String> = Vec::new();
     for r in group.iter().flat_map(|a| a.references.iter()) {
         if !references.contains(r) {
