@@ -17,9 +17,10 @@ use std::sync::{Arc, RwLock};
 use plinth_scan::Advisories;
 use plinth_vulndb::{Advisory, CveMetric, DbError, Snapshot};
 
-/// Records (advisories, CVE metrics, ecosystem answers) a memo keeps at most: a few tens of MB decoded, far
-/// more than the keys a fleet's images share.
-pub const MAX_RECORDS: usize = 50_000;
+/// Records (advisories, CVE metrics, ecosystem answers) a memo keeps at most. A scan of the
+/// debian-app fixture leaves 476; a decoded advisory is a few hundred bytes to a few KB, so the
+/// bound keeps the memo within tens of MB however many distinct packages clients send.
+pub const MAX_RECORDS: usize = 20_000;
 
 /// Package → the advisories read under it, in one ecosystem.
 type Packages = HashMap<String, Arc<[Advisory]>>;
@@ -68,9 +69,11 @@ impl Advisories for Memoized<'_> {
             return Ok(list);
         }
         let list: Arc<[Advisory]> = self.snapshot.advisories(ecosystem, package)?.into();
-        if self.memo.admit(list.len().max(1)) {
-            write(&self.memo.advisories)
-                .entry(ecosystem.to_string())
+        let mut held = write(&self.memo.advisories);
+        // Another request may have read the same key meanwhile: count it once.
+        let known = held.get(ecosystem).is_some_and(|p| p.contains_key(package));
+        if !known && self.memo.admit(list.len().max(1)) {
+            held.entry(ecosystem.to_string())
                 .or_default()
                 .insert(package.to_string(), list.clone());
         }
@@ -111,8 +114,9 @@ fn remember<V: Clone>(
         return Ok(v.clone());
     }
     let v = read_it()?;
-    if memo.admit(cost(&v)) {
-        write(map).insert(key.to_string(), v.clone());
+    let mut held = write(map);
+    if !held.contains_key(key) && memo.admit(cost(&v)) {
+        held.insert(key.to_string(), v.clone());
     }
     Ok(v)
 }
@@ -129,4 +133,20 @@ fn write<K: Eq + Hash, V>(
 ) -> std::sync::RwLockWriteGuard<'_, HashMap<K, V>> {
     lock.write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_is_never_exceeded() {
+        let memo = Memo::default();
+        assert!(memo.admit(MAX_RECORDS - 1));
+        assert!(!memo.admit(2), "over the bound: nothing taken");
+        assert_eq!(memo.records(), MAX_RECORDS - 1);
+        assert!(memo.admit(1));
+        assert!(!memo.admit(1));
+        assert_eq!(memo.records(), MAX_RECORDS);
+    }
 }
