@@ -26,7 +26,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use plinth_scan::{TargetReport, match_inventory};
+use plinth_sbom::Inventory;
+use plinth_scan::{TargetReport, match_inventory, sbom_from_slice};
+use plinth_vulndb::VulnDb;
 use serde_json::{Value, json};
 
 const APPSTREAM: &str = "AppStream-9.4.0.Z.MAIN";
@@ -262,19 +264,42 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Scans a UBI 9 image holding `rpm` against every record of this test; `None` when skipped.
-fn scan(rpm: &Rpm) -> Option<TargetReport> {
+/// A UBI 9 root holding `rpm` in its rpmdb; `None` when skipped.
+fn root_with(rpm: &Rpm) -> Option<tempfile::TempDir> {
     let shared = plinth_testdata::shared()?;
     let work = tempfile::tempdir().unwrap();
     let rpmdb = rpmdb_with(work.path(), rpm)?;
-    let os = shared.join("fixtures/os/ubi9/etc/os-release");
-    let (_image, inventory) =
-        common::image_of(&[("etc/os-release", os), ("var/lib/rpm/rpmdb.sqlite", rpmdb)]);
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::create_dir_all(root.path().join("var/lib/rpm")).unwrap();
+    std::fs::copy(
+        shared.join("fixtures/os/ubi9/etc/os-release"),
+        root.path().join("etc/os-release"),
+    )
+    .unwrap();
+    std::fs::copy(&rpmdb, root.path().join("var/lib/rpm/rpmdb.sqlite")).unwrap();
+    Some(root)
+}
+
+/// The inventory of an image whose one layer holds `root`'s release file and rpmdb.
+fn image_inventory(root: &Path, rpm: &Rpm) -> (tempfile::TempDir, Inventory) {
+    let (image, inventory) = common::image_of(&[
+        ("etc/os-release", root.join("etc/os-release")),
+        (
+            "var/lib/rpm/rpmdb.sqlite",
+            root.join("var/lib/rpm/rpmdb.sqlite"),
+        ),
+    ]);
     let nodejs = &inventory.packages[0].package;
     assert_eq!(
         (inventory.packages.len(), nodejs.modularity_label.as_deref()),
         (1, rpm.label)
     );
+    (image, inventory)
+}
+
+/// A database of every record of this test.
+fn database() -> (tempfile::TempDir, VulnDb) {
     let records = [
         (
             "cve-2024-22019.json",
@@ -319,11 +344,20 @@ fn scan(rpm: &Rpm) -> Option<TargetReport> {
             osv("RHSA-2024:2653", "CVE-2024-25629", FIX_PLAIN),
         ),
     ];
+    let dir = tempfile::tempdir().unwrap();
     let files: Vec<PathBuf> = records
         .iter()
-        .map(|(name, doc)| common::write(work.path(), name, &doc.to_string()))
+        .map(|(name, doc)| common::write(dir.path(), name, &doc.to_string()))
         .collect();
-    let (_db_dir, db) = common::db_from(&files);
+    let (db_dir, db) = common::db_from(&files);
+    (db_dir, db)
+}
+
+/// Scans a UBI 9 image holding `rpm` against every record of this test; `None` when skipped.
+fn scan(rpm: &Rpm) -> Option<TargetReport> {
+    let root = root_with(rpm)?;
+    let (_image, inventory) = image_inventory(root.path(), rpm);
+    let (_db_dir, db) = database();
     Some(match_inventory(&inventory, &db, None).unwrap())
 }
 
@@ -401,4 +435,47 @@ fn nodejs_outside_modules_never_sees_a_modules_fix() {
     );
     let json = serde_json::to_value(&report.findings[0]).unwrap();
     assert!(json.get("module_stream").is_none());
+}
+
+/// An SBOM keeps the stream: plinth's own CycloneDX (its `plinth:package:modularityLabel`
+/// property) and syft's JSON (`metadata.modularityLabel`, syft run here on the same root) scan
+/// as the image does. Syft's CycloneDX carries no label, so it is not one of them.
+#[test]
+fn sboms_keep_the_stream() {
+    let Some(root) = root_with(&NODEJS_18) else {
+        return;
+    };
+    let (_image, inventory) = image_inventory(root.path(), &NODEJS_18);
+    let (_db_dir, db) = database();
+    let want = found(&match_inventory(&inventory, &db, None).unwrap());
+    assert_eq!(want.len(), 3);
+
+    let mut cyclonedx = Vec::new();
+    let options = plinth_sbom::format::Options::from_env().unwrap();
+    plinth_sbom::format::cyclonedx_json(
+        &inventory,
+        plinth_sbom::format::CycloneDxVersion::default(),
+        &options,
+        &mut cyclonedx,
+    )
+    .unwrap();
+    let from_cdx = sbom_from_slice(&cyclonedx, Path::new("bom.json"), "bom.json").unwrap();
+    assert_eq!(found(&match_inventory(&from_cdx, &db, None).unwrap()), want);
+
+    let syft = std::env::var_os("PLINTH_SYFT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/plinth-peers/bin/syft"));
+    if !syft.is_file() {
+        println!("skipped: syft not installed (../shared/scripts/peers.sh)");
+        return;
+    }
+    let out = run(Command::new(&syft)
+        .arg("scan")
+        .arg(format!("dir:{}", root.path().display()))
+        .args(["-o", "syft-json", "-q"]));
+    let from_syft = sbom_from_slice(out.as_bytes(), Path::new("syft.json"), "syft.json").unwrap();
+    assert_eq!(
+        found(&match_inventory(&from_syft, &db, None).unwrap()),
+        want
+    );
 }
