@@ -20,9 +20,11 @@
 //! `AppStream-8.6.0.Z.TUS:python39:3.9:8060020240801142753:6a631399:python39-0:3.9.7-….x86_64`;
 //! newer ones put an `rpmmod=python39:3.9:…` qualifier on the rpm's purl and join it to the
 //! platform directly (`AppStream-8.10.0.Z.MAIN:nodejs-1:20.…x86_64::nodejs:20`). Purl versions
-//! are percent-decoded (`module%2Bel8.10.0` is `module+el8.10.0`). The advisory id is the CVE; an erratum's `RHSA-…` id becomes an alias, so
-//! the same problem from Red Hat's OSV export folds into one finding. Red Hat's impact
-//! (`Important`, `Moderate`, …) is kept as the vendor severity.
+//! are percent-decoded (`module%2Bel8.10.0` is `module+el8.10.0`).
+//!
+//! The advisory id is the CVE; an erratum's `RHSA-…` id becomes an alias, so the same problem
+//! from Red Hat's OSV export folds into one finding. Red Hat's impact (`Important`,
+//! `Moderate`, …) is kept as the vendor severity.
 //!
 //! The CPE mapping files Trivy ships beside VEX (`repository-to-cpe.json`, `nvr-to-cpe.json`)
 //! are recognised and not stored: the scanner derives CPEs from the image's content-set names
