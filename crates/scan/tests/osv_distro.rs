@@ -27,21 +27,28 @@ use serde_json::{Value, json};
 /// One finding or expectation: (package, id, fixed version or "").
 type Row = (String, String, String);
 
-/// An osv.dev DEBIAN-CVE record for source package `source`: one release, one range.
-fn debian_cve(cve: &str, release: &str, source: &str, fixed: Option<&str>, urgency: &str) -> Value {
-    let mut events = vec![json!({"introduced": "0"})];
-    events.extend(fixed.map(|f| json!({"fixed": f})));
+/// An osv.dev DEBIAN-CVE record for source package `source`: one `affected` per (release,
+/// fix), as the converter writes one per Debian release the tracker lists.
+fn debian_cve(cve: &str, source: &str, releases: &[(&str, Option<&str>)], urgency: &str) -> Value {
+    let affected: Vec<Value> = releases
+        .iter()
+        .map(|(release, fixed)| {
+            let mut events = vec![json!({"introduced": "0"})];
+            events.extend(fixed.map(|f| json!({"fixed": f})));
+            json!({
+                "package": {"ecosystem": format!("Debian:{release}"), "name": source},
+                "ranges": [{"type": "ECOSYSTEM", "events": events}],
+                "ecosystem_specific": {"urgency": urgency}
+            })
+        })
+        .collect();
     json!({
         "id": format!("DEBIAN-{cve}"),
         "upstream": [cve],
         "published": "2025-05-16T20:15:31Z",
         "modified": "2025-08-01T11:12:09Z",
         "details": "A problem in the package.",
-        "affected": [{
-            "package": {"ecosystem": format!("Debian:{release}"), "name": source},
-            "ranges": [{"type": "ECOSYSTEM", "events": events}],
-            "ecosystem_specific": {"urgency": urgency}
-        }],
+        "affected": affected,
         "references": [{"type": "ADVISORY", "url": format!("https://security-tracker.debian.org/tracker/{cve}")}],
         "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"}]
     })
@@ -110,7 +117,12 @@ fn scan(image: &str, records: &[(&str, Value)]) -> (TargetReport, Vec<Row>) {
     let (_db_dir, db) = common::db_from(&files);
     let (_image, inventory) = common::image_inventory(image).unwrap();
     let report = match_inventory(&inventory, &db, None).unwrap();
-    let rows = report
+    let rows = rows_of(&report);
+    (report, rows)
+}
+
+fn rows_of(report: &TargetReport) -> Vec<Row> {
+    report
         .findings
         .iter()
         .map(|f| {
@@ -120,8 +132,7 @@ fn scan(image: &str, records: &[(&str, Value)]) -> (TargetReport, Vec<Row>) {
                 f.fixed_version.clone().unwrap_or_default(),
             )
         })
-        .collect();
-    (report, rows)
+        .collect()
 }
 
 fn sorted(rows: Vec<Row>) -> BTreeSet<Row> {
@@ -153,9 +164,8 @@ fn debian_records_match_by_source_package_and_version() {
             "DEBIAN-CVE-2025-4802.json",
             debian_cve(
                 "CVE-2025-4802",
-                "12",
                 "glibc",
-                Some(&glibc_fix),
+                &[("12", Some(&glibc_fix))],
                 "not yet assigned",
             ),
         ),
@@ -167,22 +177,32 @@ fn debian_records_match_by_source_package_and_version() {
         // No fix in bookworm, and Debian rates it unimportant.
         (
             "DEBIAN-CVE-2023-45853.json",
-            debian_cve("CVE-2023-45853", "12", "zlib", None, "unimportant"),
+            debian_cve("CVE-2023-45853", "zlib", &[("12", None)], "unimportant"),
         ),
         // Fixed in exactly the installed version: not a finding.
         (
             "DEBIAN-CVE-2016-2781.json",
-            debian_cve("CVE-2016-2781", "12", "coreutils", Some(&coreutils), "low"),
+            debian_cve(
+                "CVE-2016-2781",
+                "coreutils",
+                &[("12", Some(&coreutils))],
+                "low",
+            ),
         ),
         // The source version (`5.2.15-2`), not the binNMU's (`5.2.15-2+b13`), is compared.
         (
             "DEBIAN-CVE-2022-3715.json",
-            debian_cve("CVE-2022-3715", "12", "bash", Some(&bash_fix), "low"),
+            debian_cve("CVE-2022-3715", "bash", &[("12", Some(&bash_fix))], "low"),
         ),
         // Another release's fix does not apply to bookworm.
         (
             "DEBIAN-CVE-2019-18276.json",
-            debian_cve("CVE-2019-18276", "11", "bash", Some("5.1-2+deb11u1"), "low"),
+            debian_cve(
+                "CVE-2019-18276",
+                "bash",
+                &[("11", Some("5.1-2+deb11u1"))],
+                "low",
+            ),
         ),
     ];
     let (report, rows) = scan("debian-app.oci.tar", &records);
@@ -327,4 +347,51 @@ fn alpine_records_match_by_origin_package() {
             (Level::Critical, "cvss-v3", Some(9.1))
         );
     }
+}
+
+/// Debian 11: the real distroless stanza of `libsqlite3-0` (source `sqlite3`, 3.34.1-3) and
+/// distroless's Debian 11 os-release (../shared/fixtures/os/distroless-debian11), against one
+/// record naming both bullseye's and bookworm's fixes: only `Debian:11`'s applies.
+#[test]
+fn debian_11_is_keyed_by_its_release() {
+    let Some(shared) = plinth_testdata::shared() else {
+        return;
+    };
+    let os = shared.join("fixtures/os/distroless-debian11");
+    let (_image, inventory) = common::image_of(&[
+        ("etc/os-release", os.join("etc/os-release")),
+        (
+            "var/lib/dpkg/status.d/libsqlite3-0",
+            os.join("var/lib/dpkg/status.d/libsqlite3-0"),
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let record = debian_cve(
+        "CVE-2022-35737",
+        "sqlite3",
+        &[("11", Some("3.34.1-3+deb11u1")), ("12", Some("3.40.1-1"))],
+        "not yet assigned",
+    );
+    let file = common::write(
+        dir.path(),
+        "DEBIAN-CVE-2022-35737.json",
+        &record.to_string(),
+    );
+    let (_db_dir, db) = common::db_from(&[file]);
+    let report = match_inventory(&inventory, &db, None).unwrap();
+    // dpkg's own order puts the installed 3.34.1-3 below bullseye's fix.
+    assert!(dpkg_lt("3.34.1-3", "3.34.1-3+deb11u1"));
+    assert_eq!(
+        rows_of(&report),
+        [(
+            "libsqlite3-0".to_string(),
+            "CVE-2022-35737".to_string(),
+            "3.34.1-3+deb11u1".to_string()
+        )]
+    );
+    assert_eq!(report.findings[0].ecosystem, "Debian:11");
+    assert_eq!(
+        report.findings[0].source_package.as_deref(),
+        Some("sqlite3")
+    );
 }
