@@ -404,9 +404,19 @@ fn nodejs_18_sees_only_its_streams_fixes() {
         .find(|f| f.id == "CVE-2024-27982")
         .unwrap();
     assert_eq!(nested.aliases, ["RHSA-2024:2651"]);
-    // The JSON names the stream.
+    // The JSON names the stream, and so does the table's package line.
     let json = serde_json::to_value(nested).unwrap();
     assert_eq!(json["module_stream"], "nodejs:18");
+    let mut table = Vec::new();
+    let report = plinth_scan::Report {
+        targets: vec![report],
+    };
+    plinth_scan::report::table(&report, Default::default(), &mut table).unwrap();
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        table.contains("nodejs 1:18.19.0-1.module+el9.3.0+20963+5a1b3b7e (rpm, module nodejs:18, layer 0, /var/lib/rpm/rpmdb.sqlite)"),
+        "{table}"
+    );
 }
 
 #[test]
