@@ -10,7 +10,7 @@ use plinth_vulndb::{
 };
 
 use crate::coverage::{GapKind, Tally};
-use crate::ecosystem::{self, NoQuery, Query};
+use crate::ecosystem::{self, Modularity, NoQuery, Query};
 use crate::finding::{Finding, FixStatus, Origin, TargetReport};
 use crate::range::{self, Order};
 use crate::severity::{CveMetrics, choose_severity};
@@ -97,7 +97,7 @@ pub fn match_inventory(
                 let list = db.advisories(&key.0, &key.1)?;
                 cache.insert(key.clone(), list);
             }
-            advisories.extend(cache[key].iter().cloned());
+            advisories.extend(cache[key].iter().filter_map(|a| query.admit(&key.1, a)));
         }
         findings.extend(match_package(
             found,
@@ -245,6 +245,10 @@ fn finding(
         line: p.line,
         ecosystem: query.ecosystem.clone(),
         source_package: (query.name != p.name).then(|| query.name.clone()),
+        module_stream: match &query.modularity {
+            Some(Modularity::Stream(stream)) => Some(stream.clone()),
+            _ => None,
+        },
         status,
         fixed_version,
         severity,
