@@ -2,6 +2,7 @@
 //! range evaluation with the ecosystem's version order, records of one problem folded into one
 //! finding.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use plinth_vulndb::{
 };
 
 use crate::coverage::{GapKind, Tally};
-use crate::ecosystem::{self, NoQuery, Query};
+use crate::ecosystem::{self, Modularity, NoQuery, Query};
 use crate::finding::{Finding, FixStatus, Origin, TargetReport};
 use crate::range::{self, Order};
 use crate::severity::{CveMetrics, choose_severity};
@@ -100,7 +101,10 @@ pub fn match_inventory(
                 cache.insert(key.clone(), list);
             }
         }
-        let advisories = query.lookups.iter().flat_map(|key| cache[key].iter());
+        let advisories = query
+            .lookups
+            .iter()
+            .flat_map(|key| cache[key].iter().filter_map(|a| query.admit(&key.1, a)));
         findings.extend(match_package(
             found,
             &query,
@@ -150,7 +154,7 @@ pub fn match_inventory(
 fn match_package(
     found: &Found,
     query: &Query,
-    advisories: Vec<&Advisory>,
+    advisories: Vec<Cow<'_, Advisory>>,
     inventory: &Inventory,
     base_layers: Option<usize>,
     cve_metrics: &mut CveMetrics,
@@ -180,10 +184,11 @@ fn match_package(
             }
             None => FixStatus::Affected,
         };
+        let records: Vec<&Advisory> = group.iter().map(|a| &**a).collect();
         out.push(finding(
             found,
             query,
-            &group,
+            &records,
             (status, fixed_version),
             inventory,
             base_layers,
@@ -246,6 +251,10 @@ fn finding(
         line: p.line,
         ecosystem: query.ecosystem.clone(),
         source_package: (query.name != p.name).then(|| query.name.clone()),
+        module_stream: match &query.modularity {
+            Some(Modularity::Stream(stream)) => Some(stream.clone()),
+            _ => None,
+        },
         status,
         fixed_version,
         severity,
