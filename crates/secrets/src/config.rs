@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::builtin::{ALLOW_RULES, RULES};
 use crate::error::{Error, Result};
-use crate::rule::{Allow, Rule, Severity, compile};
+use crate::rule::{Allow, Keyword, Rule, Severity, compile};
 
 /// Rules, allow rules and exclude blocks, compiled.
 #[derive(Debug, Clone)]
@@ -123,7 +123,7 @@ impl RuleSet {
                 // Built-in rules name their secret `secret`.
                 secret_group: group_index(&regex, "secret"),
                 regex,
-                keywords: def.keywords.iter().map(|k| k.to_lowercase()).collect(),
+                keywords: def.keywords.to_keywords(),
                 path: def.path.map(|p| compile(def.id, p)).transpose()?,
                 allow,
                 exclude: Vec::new(),
@@ -214,7 +214,7 @@ fn user_rule(def: RuleDef) -> Result<Rule> {
         severity,
         regex,
         secret_group,
-        keywords: def.keywords.iter().map(|k| k.to_lowercase()).collect(),
+        keywords: def.keywords.iter().map(|k| Keyword::any_case(k)).collect(),
         path: def.path.map(|p| compile(&def.id, &p)).transpose()?,
         allow,
         exclude,

@@ -53,14 +53,47 @@ pub struct Rule {
     pub regex: Regex,
     /// The capture group holding the secret itself (the whole match when absent).
     pub secret_group: Option<usize>,
-    /// Lower-case words one of which must occur near a match (none: always run).
-    pub keywords: Vec<String>,
+    /// Words one of which must occur in a window before the regex runs there (none:
+    /// always run).
+    pub keywords: Vec<Keyword>,
     /// Only files whose path matches are searched.
     pub path: Option<Regex>,
     /// Allow rules of this rule alone.
     pub allow: Vec<Allow>,
     /// Regions where this rule's matches do not count (Trivy's `exclude-block`).
     pub exclude: Vec<Regex>,
+}
+
+/// A rule's keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyword {
+    /// Lower-case unless `exact`.
+    pub text: String,
+    /// Found only in the case written; else ASCII case-insensitively, as Trivy checks
+    /// keywords. Built-in rules whose regex is case-sensitive use exact keywords.
+    pub exact: bool,
+}
+
+impl Keyword {
+    /// A keyword of a `trivy-secret.yaml` rule.
+    pub fn any_case(text: &str) -> Keyword {
+        Keyword {
+            text: text.to_lowercase(),
+            exact: false,
+        }
+    }
+
+    /// Whether the keyword starts at `at` in `text`.
+    pub fn is_at(&self, text: &[u8], at: usize) -> bool {
+        let word = self.text.as_bytes();
+        text.get(at..at + word.len()).is_some_and(|s| {
+            if self.exact {
+                s == word
+            } else {
+                s.eq_ignore_ascii_case(word)
+            }
+        })
+    }
 }
 
 /// An allow rule: a match is dropped when its file's path matches `path`, or its text
