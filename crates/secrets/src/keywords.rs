@@ -26,6 +26,8 @@ const STEP: usize = 32;
 /// The keywords of a rule set, ready to search.
 pub struct Keywords {
     words: Vec<Keyword>,
+    /// Each keyword's first bytes, to rule most places out before comparing in full.
+    heads: Vec<Head>,
     /// The keywords of each bucket.
     buckets: Vec<Vec<usize>>,
     /// `admits[j][b]`: the buckets with a keyword admitting byte `b` at place `j`.
@@ -35,6 +37,45 @@ pub struct Keywords {
     /// bucket's low nibbles with each of its high ones); the full comparison sorts them out.
     low: [[u8; 16]; FINGERPRINT],
     high: [[u8; 16]; FINGERPRINT],
+}
+
+/// A keyword's first [`FINGERPRINT`] bytes as a little-endian word: four bytes of text
+/// start with them when `(text | fold) & care == value` (`fold` lower-cases the places of
+/// a case-insensitive keyword's letters: `b | 0x20` is a letter only for its two cases).
+struct Head {
+    value: u32,
+    care: u32,
+    fold: u32,
+}
+
+impl Head {
+    fn of(k: &Keyword) -> Head {
+        let mut head = Head {
+            value: 0,
+            care: 0,
+            fold: 0,
+        };
+        for (j, &c) in k.text.as_bytes().iter().take(FINGERPRINT).enumerate() {
+            let (byte, fold) = if !k.exact && c.is_ascii_alphabetic() {
+                (c.to_ascii_lowercase(), 0x20)
+            } else {
+                (c, 0)
+            };
+            head.value |= u32::from(byte) << (8 * j);
+            head.fold |= fold << (8 * j);
+            head.care |= 0xff << (8 * j);
+        }
+        head
+    }
+
+    /// Whether `text` may hold the keyword at `at` (past its end, say yes: the full
+    /// comparison says no).
+    fn may_start(&self, text: &[u8], at: usize) -> bool {
+        text.get(at..at + FINGERPRINT).is_none_or(|four| {
+            let four = u32::from_le_bytes(four.try_into().expect("four bytes"));
+            (four | self.fold) & self.care == self.value
+        })
+    }
 }
 
 /// What one search has found so far.
@@ -51,6 +92,7 @@ impl Keywords {
         let buckets = buckets(words);
         let mut keywords = Keywords {
             words: words.to_vec(),
+            heads: words.iter().map(Head::of).collect(),
             buckets,
             admits: [[0; 256]; FINGERPRINT],
             low: [[0; 16]; FINGERPRINT],
@@ -128,7 +170,10 @@ impl Keywords {
             let b = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             for &k in &self.buckets[b] {
-                if !state.seen[k] && self.words[k].is_at(text, at) {
+                if !state.seen[k]
+                    && self.heads[k].may_start(text, at)
+                    && self.words[k].is_at(text, at)
+                {
                     state.seen[k] = true;
                     found(k);
                     state.left[b] -= 1;
