@@ -128,6 +128,9 @@ impl Keywords {
         state.active = (0..BUCKETS)
             .filter(|&b| state.left[b] > 0)
             .fold(0, |m, b| m | 1 << b);
+        if state.active == 0 {
+            return; // no keywords
+        }
         let at = if simd {
             self.find_simd(text, &mut state, &mut found)
         } else {
