@@ -275,17 +275,18 @@ fn admitted(k: &Keyword, j: usize) -> Vec<u8> {
 /// union passes the fewest more places than they do apart are merged, until few enough are
 /// left. Keywords with the same fingerprint merge first, at no cost.
 fn buckets(words: &[Keyword]) -> Vec<Vec<usize>> {
-    let frequency: [f64; 256] = std::array::from_fn(|b| frequency(b as u8));
+    let total: f64 = (0..=255).map(frequency).sum();
+    let share: [f64; 256] = std::array::from_fn(|b| frequency(b as u8) / total);
     let mut groups: Vec<Group> = words
         .iter()
         .enumerate()
-        .map(|(k, w)| Group::of(k, w, &frequency))
+        .map(|(k, w)| Group::of(k, w, &share))
         .collect();
-    // The cost of merging each pair (the earlier one's row), kept up to date as they merge.
+    // `merge[a][b]` (b < a): the cost of merging groups a and b, kept up to date.
     let mut merge: Vec<Vec<f64>> = (0..groups.len())
         .map(|a| {
             (0..a)
-                .map(|b| groups[a].merge_cost(&groups[b], &frequency))
+                .map(|b| groups[a].merge_cost(&groups[b], &share))
                 .collect()
         })
         .collect();
@@ -300,13 +301,13 @@ fn buckets(words: &[Keyword]) -> Vec<Vec<usize>> {
         }
         // Merge `a` into `b` (b < a), then drop `a` and its costs.
         let gone = groups.remove(a);
-        groups[b].absorb(gone, &frequency);
+        groups[b].absorb(gone, &share);
         merge.remove(a);
         for row in merge.iter_mut().skip(a) {
             row.remove(a);
         }
         for i in 0..groups.len() {
-            let cost = groups[i].merge_cost(&groups[b], &frequency);
+            let cost = groups[i].merge_cost(&groups[b], &share);
             match i.cmp(&b) {
                 std::cmp::Ordering::Less => merge[b][i] = cost,
                 std::cmp::Ordering::Greater => merge[i][b] = cost,
@@ -328,7 +329,7 @@ struct Group {
 }
 
 impl Group {
-    fn of(k: usize, word: &Keyword, frequency: &[f64; 256]) -> Group {
+    fn of(k: usize, word: &Keyword, share: &[f64; 256]) -> Group {
         let mut low = [0; FINGERPRINT];
         let mut high = [0; FINGERPRINT];
         for j in 0..FINGERPRINT {
@@ -341,45 +342,43 @@ impl Group {
             members: vec![k],
             low,
             high,
-            cost: passing(&low, &high, frequency),
+            cost: passing(&low, &high, share),
         }
     }
 
     /// How many more places pass when the two share a bucket than when they do not.
-    fn merge_cost(&self, other: &Group, frequency: &[f64; 256]) -> f64 {
+    fn merge_cost(&self, other: &Group, share: &[f64; 256]) -> f64 {
         let low = std::array::from_fn(|j| self.low[j] | other.low[j]);
         let high = std::array::from_fn(|j| self.high[j] | other.high[j]);
-        passing(&low, &high, frequency) - self.cost - other.cost
+        passing(&low, &high, share) - self.cost - other.cost
     }
 
-    fn absorb(&mut self, other: Group, frequency: &[f64; 256]) {
+    fn absorb(&mut self, other: Group, share: &[f64; 256]) {
         self.members.extend(other.members);
         for j in 0..FINGERPRINT {
             self.low[j] |= other.low[j];
             self.high[j] |= other.high[j];
         }
-        self.cost = passing(&self.low, &self.high, frequency);
+        self.cost = passing(&self.low, &self.high, share);
     }
 }
 
 /// The share of places that pass tables admitting these nibbles, were each byte drawn on
-/// its own from `frequency`.
-fn passing(low: &[u16; FINGERPRINT], high: &[u16; FINGERPRINT], frequency: &[f64; 256]) -> f64 {
-    let total: f64 = frequency.iter().sum();
+/// its own with the odds in `share`.
+fn passing(low: &[u16; FINGERPRINT], high: &[u16; FINGERPRINT], share: &[f64; 256]) -> f64 {
     let nibbles = |set: u16| (0..16).filter(move |n| set & 1 << n != 0);
     (0..FINGERPRINT)
         .map(|j| {
-            let admitted: f64 = nibbles(high[j])
-                .flat_map(|h| nibbles(low[j]).map(move |l| frequency[h << 4 | l]))
-                .sum();
-            admitted / total
+            nibbles(high[j])
+                .flat_map(|h| nibbles(low[j]).map(move |l| share[h << 4 | l]))
+                .sum::<f64>()
         })
         .product()
 }
 
-/// Roughly how often a byte occurs in source text, per mille: spaces and lower-case
-/// letters (all alike: identifiers are not English), then upper case, digits (base64 and
-/// hex are common) and punctuation; other bytes are rare.
+/// Roughly how often a byte occurs in source text, relative to the others: spaces and
+/// lower-case letters (all alike: identifiers are not English), then upper case, digits
+/// (base64 and hex are common) and punctuation; other bytes are rare.
 fn frequency(b: u8) -> f64 {
     match b {
         b' ' => 150.0,
