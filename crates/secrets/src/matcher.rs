@@ -141,7 +141,7 @@ impl Scanner {
             let rule = &self.set.rules[i];
             let mut pos = w.from;
             while pos <= w.buf.len() {
-                let Some(caps) = rule.regex.captures_at(w.buf, pos) else {
+                let Some(caps) = rule.pattern.regex().captures_at(w.buf, pos) else {
                     break;
                 };
                 let m = caps.get(0).expect("group 0 always participates");
@@ -154,7 +154,8 @@ impl Scanner {
                     break;
                 }
                 let secret = rule
-                    .secret_group
+                    .pattern
+                    .secret_group()
                     .and_then(|g| caps.get(g))
                     .map_or((m.start(), m.end()), |s| (s.start(), s.end()));
                 if secret.1 > secret.0 {
