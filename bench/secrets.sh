@@ -20,7 +20,9 @@ command -v rg >/dev/null || { echo "secrets.sh: no rg (apt-get install ripgrep)"
 [ -d "$TREE" ] || python3 bench/make-source-tree.py "$TREE" 1024
 
 cargo build --release -q -p plinth-cli
-PLINTH="$(pwd)/${CARGO_TARGET_DIR:-target}/release/plinth"
+TARGET="${CARGO_TARGET_DIR:-target}"
+case "$TARGET" in /*) ;; *) TARGET="$(pwd)/$TARGET" ;; esac
+PLINTH="$TARGET/release/plinth"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/plinth-secrets-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -546,9 +546,10 @@ pub fn walk_dir<C: Collector>(
     }
     // The tree is listed on this thread while workers read the files the collector wants,
     // so a big tree is read with every core (as ripgrep does) and listing never waits on
-    // reading. The queue is bounded: memory stays flat however many files there are.
+    // reading. The queue is bounded: memory stays flat however many files there are. Files
+    // go in batches: one hand-off per file cost a thread wake-up per file.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
-    let (tx, rx) = mpsc::sync_channel::<DiskFile>(workers * 32);
+    let (tx, rx) = mpsc::sync_channel::<Vec<DiskFile>>(workers * 2);
     let rx = std::sync::Mutex::new(rx);
     std::thread::scope(|scope| {
         let readers: Vec<_> = (0..workers)
@@ -585,6 +586,9 @@ pub fn walk_dir<C: Collector>(
 /// of it or why it could not be read.
 type FileRead<T> = (usize, std::result::Result<Option<T>, String>);
 
+/// Files handed to a worker at once.
+const BATCH: usize = 16;
+
 /// A file of a `dir:` tree to hand to the collector, and its place in the listing.
 struct DiskFile {
     order: usize,
@@ -602,29 +606,31 @@ struct Listed<T> {
 
 /// A worker: reads files off the queue until it closes.
 fn read_files<C: Collector>(
-    rx: &std::sync::Mutex<mpsc::Receiver<DiskFile>>,
+    rx: &std::sync::Mutex<mpsc::Receiver<Vec<DiskFile>>>,
     collector: &C,
 ) -> Vec<FileRead<C::Item>> {
     let mut out = Vec::new();
     loop {
         let next = rx.lock().expect("no panics while holding").recv();
-        let Ok(file) = next else {
+        let Ok(batch) = next else {
             return out;
         };
-        let kept = std::fs::File::open(&file.full)
-            .and_then(|mut f| collector.collect_from(&file.path, file.mode, file.size, &mut f))
-            .map_err(|e| format!("{}: {e}", file.full.display()));
-        out.push((file.order, kept));
+        for file in batch {
+            let kept = std::fs::File::open(&file.full)
+                .and_then(|mut f| collector.collect_from(&file.path, file.mode, file.size, &mut f))
+                .map_err(|e| format!("{}: {e}", file.full.display()));
+            out.push((file.order, kept));
+        }
     }
 }
 
-/// Lists the tree into a [`FileList`], sending each file the collector wants to `tx`.
+/// Lists the tree into a [`FileList`], sending the files the collector wants to `tx`.
 fn list_dir<C: Collector>(
     root: &Path,
     what: &str,
     skips: &Skips,
     collector: &C,
-    tx: &mpsc::SyncSender<DiskFile>,
+    tx: &mpsc::SyncSender<Vec<DiskFile>>,
 ) -> Result<Listed<C::Item>> {
     use std::os::unix::fs::MetadataExt;
     let mut listed = Listed {
@@ -639,6 +645,7 @@ fn list_dir<C: Collector>(
     let git = skips.honours_gitignore() && in_git_work_tree(root);
     let mut stack: Vec<(PathBuf, Vec<u8>, Ignores)> =
         vec![(root.to_path_buf(), Vec::new(), Vec::new())];
+    let mut batch = Vec::with_capacity(BATCH);
     while let Some((dir, rel, mut ignores)) = stack.pop() {
         if git && let Ok(text) = std::fs::read_to_string(dir.join(".gitignore")) {
             ignores.push((rel.len(), Arc::new(Gitignore::parse(&text))));
@@ -714,7 +721,8 @@ fn list_dir<C: Collector>(
                         mode: meta.mode(),
                     };
                     listed.collected_paths.push(path);
-                    if tx.send(file).is_err() {
+                    batch.push(file);
+                    if batch.len() == BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
                         break; // a worker panicked; its panic is the one to report
                     }
                 }
@@ -722,6 +730,8 @@ fn list_dir<C: Collector>(
             }
         }
     }
+    // A closed queue means a worker panicked; its panic is the one to report.
+    tx.send(batch).ok();
     Ok(listed)
 }
 

@@ -4,7 +4,9 @@
 //! Order matters: when two rules match the same bytes, the earlier one names the finding, so
 //! specific formats come before the generic `password=` rule.
 
+use crate::rule::Keyword;
 use crate::rule::Severity::{self, Critical, High, Medium};
+use Words::{AnyCase, Exact};
 
 /// A rule as written: every field a `trivy-secret.yaml` rule has.
 pub struct Def {
@@ -13,10 +15,37 @@ pub struct Def {
     pub title: &'static str,
     pub severity: Severity,
     pub regex: &'static str,
-    pub keywords: &'static [&'static str],
+    pub keywords: Words,
     pub path: Option<&'static str>,
     /// Allow rules of this rule alone: (id, regex on the secret).
     pub allow: &'static [(&'static str, &'static str)],
+}
+
+/// A rule's keywords. Every match of a built-in rule holds one of them, so which ones are
+/// chosen changes no finding, only how often the regex runs: they are few, long and rare
+/// where the format allows (`xox` for Slack's six token kinds), and exact where the regex
+/// is case-sensitive (an upper-case `AKIA` is much rarer in source than `akia` in any case).
+pub enum Words {
+    /// Found only in the case written.
+    Exact(&'static [&'static str]),
+    /// Found in any ASCII case; written in lower case.
+    AnyCase(&'static [&'static str]),
+}
+
+impl Words {
+    pub fn to_keywords(&self) -> Vec<Keyword> {
+        let (words, exact) = match self {
+            Exact(w) => (w, true),
+            AnyCase(w) => (w, false),
+        };
+        words
+            .iter()
+            .map(|w| Keyword {
+                text: w.to_string(),
+                exact,
+            })
+            .collect()
+    }
 }
 
 /// An allow rule as written: a regex on the secret, or on the path.
@@ -37,9 +66,9 @@ pub const RULES: &[Def] = &[
         title: "AWS Access Key ID",
         severity: Critical,
         regex: r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16})\b",
-        keywords: &[
-            "akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "a3t",
-        ],
+        keywords: Exact(&[
+            "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T",
+        ]),
         path: None,
         allow: &[],
     },
@@ -49,12 +78,12 @@ pub const RULES: &[Def] = &[
         title: "AWS Secret Access Key",
         severity: Critical,
         regex: r#"(?i)(?:aws[_.-]?)?secret[_.-]?access[_.-]?key["']?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
-        keywords: &[
+        keywords: AnyCase(&[
             "secret_access",
             "secretaccess",
             "secret-access",
             "secret.access",
-        ],
+        ]),
         path: None,
         allow: &[],
     },
@@ -64,7 +93,7 @@ pub const RULES: &[Def] = &[
         title: "GCP service account key (private_key_id)",
         severity: Critical,
         regex: r#""private_key_id"\s*:\s*"(?P<secret>[a-f0-9]{40})""#,
-        keywords: &["private_key_id"],
+        keywords: Exact(&["\"private_key_id\""]),
         path: None,
         allow: &[],
     },
@@ -74,7 +103,7 @@ pub const RULES: &[Def] = &[
         title: "Azure storage account key",
         severity: Critical,
         regex: r"(?i)AccountKey\s*=\s*(?P<secret>[A-Za-z0-9+/]{86}==)",
-        keywords: &["accountkey"],
+        keywords: AnyCase(&["accountkey"]),
         path: None,
         allow: &[],
     },
@@ -84,7 +113,7 @@ pub const RULES: &[Def] = &[
         title: "GitHub Personal Access Token",
         severity: Critical,
         regex: r"\b(?P<secret>ghp_[A-Za-z0-9]{36})\b",
-        keywords: &["ghp_"],
+        keywords: Exact(&["ghp_"]),
         path: None,
         allow: &[],
     },
@@ -94,7 +123,7 @@ pub const RULES: &[Def] = &[
         title: "GitHub Fine-grained Personal Access Token",
         severity: Critical,
         regex: r"\b(?P<secret>github_pat_[A-Za-z0-9_]{82})\b",
-        keywords: &["github_pat_"],
+        keywords: Exact(&["github_pat_"]),
         path: None,
         allow: &[],
     },
@@ -104,7 +133,7 @@ pub const RULES: &[Def] = &[
         title: "GitHub OAuth Access Token",
         severity: Critical,
         regex: r"\b(?P<secret>gho_[A-Za-z0-9]{36})\b",
-        keywords: &["gho_"],
+        keywords: Exact(&["gho_"]),
         path: None,
         allow: &[],
     },
@@ -114,7 +143,7 @@ pub const RULES: &[Def] = &[
         title: "GitHub App Token",
         severity: Critical,
         regex: r"\b(?P<secret>(?:ghu|ghs)_[A-Za-z0-9]{36})\b",
-        keywords: &["ghu_", "ghs_"],
+        keywords: Exact(&["ghu_", "ghs_"]),
         path: None,
         allow: &[],
     },
@@ -124,7 +153,7 @@ pub const RULES: &[Def] = &[
         title: "GitHub Refresh Token",
         severity: Critical,
         regex: r"\b(?P<secret>ghr_[A-Za-z0-9]{36,76})\b",
-        keywords: &["ghr_"],
+        keywords: Exact(&["ghr_"]),
         path: None,
         allow: &[],
     },
@@ -134,7 +163,7 @@ pub const RULES: &[Def] = &[
         title: "GitLab Personal Access Token",
         severity: Critical,
         regex: r"\b(?P<secret>glpat-[A-Za-z0-9_-]{20,64})",
-        keywords: &["glpat-"],
+        keywords: Exact(&["glpat-"]),
         path: None,
         allow: &[],
     },
@@ -144,7 +173,7 @@ pub const RULES: &[Def] = &[
         title: "GitLab Runner Token",
         severity: Critical,
         regex: r"\b(?P<secret>(?:glrt-|GR1348941)[A-Za-z0-9_-]{20,64})",
-        keywords: &["glrt-", "gr1348941"],
+        keywords: Exact(&["glrt-", "GR1348941"]),
         path: None,
         allow: &[],
     },
@@ -154,7 +183,7 @@ pub const RULES: &[Def] = &[
         title: "GitLab Deploy Token",
         severity: Critical,
         regex: r"\b(?P<secret>gldt-[A-Za-z0-9_-]{20,64})",
-        keywords: &["gldt-"],
+        keywords: Exact(&["gldt-"]),
         path: None,
         allow: &[],
     },
@@ -164,7 +193,7 @@ pub const RULES: &[Def] = &[
         title: "Bitbucket (Atlassian) App Password",
         severity: Critical,
         regex: r"\b(?P<secret>ATBB[A-Za-z0-9_=.-]{28,64})",
-        keywords: &["atbb"],
+        keywords: Exact(&["ATBB"]),
         path: None,
         allow: &[],
     },
@@ -174,7 +203,7 @@ pub const RULES: &[Def] = &[
         title: "Bitbucket OAuth client secret",
         severity: Critical,
         regex: r#"(?i)bitbucket[a-z0-9_ .,-]{0,25}(?:secret|password|token|key)["']?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[A-Za-z0-9_=.-]{32,64})"#,
-        keywords: &["bitbucket"],
+        keywords: AnyCase(&["bitbucket"]),
         path: None,
         allow: &[],
     },
@@ -184,7 +213,7 @@ pub const RULES: &[Def] = &[
         title: "Slack token",
         severity: High,
         regex: r"\b(?P<secret>xox[baprse]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,250})",
-        keywords: &["xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxe-"],
+        keywords: Exact(&["xox"]),
         path: None,
         allow: &[],
     },
@@ -194,7 +223,7 @@ pub const RULES: &[Def] = &[
         title: "Slack incoming webhook URL",
         severity: Medium,
         regex: r"https://hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})",
-        keywords: &["hooks.slack.com"],
+        keywords: Exact(&["hooks.slack.com"]),
         path: None,
         allow: &[],
     },
@@ -204,7 +233,7 @@ pub const RULES: &[Def] = &[
         title: "Stripe secret or restricted API key",
         severity: Critical,
         regex: r"\b(?P<secret>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{20,247})\b",
-        keywords: &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
+        keywords: Exact(&["k_live_", "k_test_"]),
         path: None,
         allow: &[],
     },
@@ -214,7 +243,7 @@ pub const RULES: &[Def] = &[
         title: "Twilio API Key",
         severity: High,
         regex: r"\b(?P<secret>SK[0-9a-f]{32})\b",
-        keywords: &["sk"],
+        keywords: Exact(&["SK"]),
         path: None,
         allow: &[],
     },
@@ -224,7 +253,7 @@ pub const RULES: &[Def] = &[
         title: "SendGrid API Key",
         severity: Critical,
         regex: r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
-        keywords: &["sg."],
+        keywords: Exact(&["SG."]),
         path: None,
         allow: &[],
     },
@@ -234,7 +263,7 @@ pub const RULES: &[Def] = &[
         title: "npm access token",
         severity: Critical,
         regex: r"\b(?P<secret>npm_[A-Za-z0-9]{36})\b",
-        keywords: &["npm_"],
+        keywords: Exact(&["npm_"]),
         path: None,
         allow: &[],
     },
@@ -244,7 +273,7 @@ pub const RULES: &[Def] = &[
         title: "npm registry credentials (.npmrc _auth / _authToken)",
         severity: Critical,
         regex: r"(?i)_auth(?:Token)?\s*=\s*(?P<secret>[A-Za-z0-9+/=._-]{20,})",
-        keywords: &["_auth"],
+        keywords: AnyCase(&["_auth"]),
         path: None,
         allow: &[],
     },
@@ -254,7 +283,7 @@ pub const RULES: &[Def] = &[
         title: "PyPI upload token",
         severity: High,
         regex: r"\b(?P<secret>pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})",
-        keywords: &["pypi-ageichlwas5vcmc", "pypi-agendgvzdc5wexbplm9yzw"],
+        keywords: Exact(&["pypi-AgE"]),
         path: None,
         allow: &[],
     },
@@ -264,7 +293,7 @@ pub const RULES: &[Def] = &[
         title: "Docker registry credentials (config.json auths)",
         severity: High,
         regex: r#""auth"\s*:\s*"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})""#,
-        keywords: &["\"auth\""],
+        keywords: Exact(&["\"auth\""]),
         path: None,
         allow: &[],
     },
@@ -274,7 +303,7 @@ pub const RULES: &[Def] = &[
         title: "Docker registry credentials (.dockerconfigjson)",
         severity: High,
         regex: r#"(?i)\.docker(?:config|cfg)(?:json)?["']?\s*:\s*["']?(?P<secret>[A-Za-z0-9+/]{40,}={0,2})"#,
-        keywords: &[".dockerconfigjson", ".dockercfg"],
+        keywords: AnyCase(&[".dockerconfig", ".dockercfg"]),
         path: None,
         allow: &[],
     },
@@ -284,7 +313,7 @@ pub const RULES: &[Def] = &[
         title: "Asymmetric private key (RSA, EC, DSA, OpenSSH, PGP, PKCS#8)",
         severity: High,
         regex: r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n)*(?P<secret>[A-Za-z0-9+/=\s\\:,.()-]{64,}?)(?:\s|\\n)*-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----",
-        keywords: &["private key"],
+        keywords: Exact(&["PRIVATE KEY"]),
         path: None,
         allow: &[],
     },
@@ -294,7 +323,7 @@ pub const RULES: &[Def] = &[
         title: "JSON Web Token",
         severity: Medium,
         regex: r"\b(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})",
-        keywords: &["eyj"],
+        keywords: Exact(&["eyJ"]),
         path: None,
         allow: &[],
     },
@@ -304,7 +333,7 @@ pub const RULES: &[Def] = &[
         title: "Git credential store (.git-credentials)",
         severity: Critical,
         regex: r"https?://[^:@/\s]+:(?P<secret>[^@/\s]+)@[^\s/]+",
-        keywords: &["://"],
+        keywords: Exact(&["://"]),
         path: Some(r"(?:^|/)\.git-credentials$"),
         allow: &[],
     },
@@ -314,7 +343,7 @@ pub const RULES: &[Def] = &[
         title: "Password in a URL (user:password@host)",
         severity: High,
         regex: r#"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^:@/\s"'<>]{1,100}:(?P<secret>[^@/\s"'<>$%{}]{3,200})@[a-z0-9.-]+"#,
-        keywords: &["://"],
+        keywords: Exact(&["://"]),
         path: None,
         allow: &[],
     },
@@ -324,7 +353,7 @@ pub const RULES: &[Def] = &[
         title: "Password or secret assigned in a file",
         severity: High,
         regex: r#"(?i)(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[a-z0-9_.-]{0,20}["']?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[^\s"'()\[\]{}<>$%,;`]{8,100})(?:["'\s]|$)"#,
-        keywords: &[
+        keywords: AnyCase(&[
             "password",
             "passwd",
             "secret",
@@ -333,9 +362,11 @@ pub const RULES: &[Def] = &[
             "api-key",
             "access_token",
             "access-token",
+            "accesstoken",
             "auth_token",
             "auth-token",
-        ],
+            "authtoken",
+        ]),
         path: None,
         allow: SHAPELESS,
     },

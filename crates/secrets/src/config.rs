@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::builtin::{ALLOW_RULES, RULES};
 use crate::error::{Error, Result};
-use crate::rule::{Allow, Rule, Severity, compile};
+use crate::rule::{Allow, Keyword, Pattern, Rule, Severity, compile, group_index};
 
 /// Rules, allow rules and exclude blocks, compiled.
 #[derive(Debug, Clone)]
@@ -114,16 +114,13 @@ impl RuleSet {
                     })
                 })
                 .collect::<Result<_>>()?;
-            let regex = compile(def.id, def.regex)?;
             rules.push(Rule {
                 id: def.id.into(),
                 category: def.category.into(),
                 title: def.title.into(),
                 severity: def.severity,
-                // Built-in rules name their secret `secret`.
-                secret_group: group_index(&regex, "secret"),
-                regex,
-                keywords: def.keywords.iter().map(|k| k.to_lowercase()).collect(),
+                pattern: Pattern::builtin(def.id, def.regex),
+                keywords: def.keywords.to_keywords(),
                 path: def.path.map(|p| compile(def.id, p)).transpose()?,
                 allow,
                 exclude: Vec::new(),
@@ -160,10 +157,6 @@ impl RuleSet {
     }
 }
 
-fn group_index(regex: &Regex, name: &str) -> Option<usize> {
-    regex.capture_names().position(|n| n == Some(name))
-}
-
 fn user_rule(def: RuleDef) -> Result<Rule> {
     let bad = |message: String| Error::Rule {
         rule: def.id.clone(),
@@ -186,13 +179,14 @@ fn user_rule(def: RuleDef) -> Result<Rule> {
         })?
     };
     let regex = compile(&def.id, &def.regex)?;
+    // A named group the user chose wins over the `secret` convention.
     let secret_group = match &def.secret_group_name {
         Some(name) => Some(group_index(&regex, name).ok_or_else(|| {
             bad(format!(
                 "secret-group-name {name:?} is not a group of its regex"
             ))
         })?),
-        None => None,
+        None => group_index(&regex, "secret"),
     };
     let allow = def
         .allow_rules
@@ -200,7 +194,7 @@ fn user_rule(def: RuleDef) -> Result<Rule> {
         .map(user_allow)
         .collect::<Result<_>>()?;
     let exclude = exclude_regexes(&def.id, def.exclude_block)?;
-    let mut rule = Rule {
+    Ok(Rule {
         category: if def.category.is_empty() {
             "Custom".into()
         } else {
@@ -212,19 +206,13 @@ fn user_rule(def: RuleDef) -> Result<Rule> {
             def.title
         },
         severity,
-        regex,
-        secret_group,
-        keywords: def.keywords.iter().map(|k| k.to_lowercase()).collect(),
+        pattern: Pattern::compiled(regex, secret_group),
+        keywords: def.keywords.iter().map(|k| Keyword::any_case(k)).collect(),
         path: def.path.map(|p| compile(&def.id, &p)).transpose()?,
         allow,
         exclude,
         id: def.id,
-    };
-    // A named group the user chose wins over the `secret` convention.
-    if rule.secret_group.is_none() {
-        rule.secret_group = group_index(&rule.regex, "secret");
-    }
-    Ok(rule)
+    })
 }
 
 fn user_allow(def: AllowDef) -> Result<Allow> {
@@ -268,7 +256,7 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
         assert!(
-            set.rules.iter().all(|r| r.secret_group.is_some()),
+            set.rules.iter().all(|r| r.pattern.secret_group().is_some()),
             "every built-in names its secret"
         );
     }

@@ -12,7 +12,7 @@
 //!   Stripe, Twilio, SendGrid, npm, PyPI, Docker credentials, private keys, JWTs,
 //!   `.git-credentials`, URLs with passwords, generic `password=`) and allow rules;
 //! - [`config`]: the rule set, changed by Trivy's `trivy-secret.yaml` read as is;
-//! - [`matcher`]: keyword prefilter (`keywords`: one lower-cased copy, SIMD literal search),
+//! - [`matcher`]: keyword prefilter (`keywords`: one SIMD pass, case folded in its tables),
 //!   linear-time regexes, allow rules;
 //! - [`stream`]: files searched in bounded windows with overlap, binaries skipped;
 //! - [`redact`]: the only form a secret leaves the matcher in;

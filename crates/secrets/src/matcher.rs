@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::RuleSet;
 use crate::keywords::Keywords;
 use crate::redact::redact;
-use crate::rule::Rule;
+use crate::rule::{Keyword, Rule};
 
 /// One match: which rule, where, and the secret as it may be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,12 +50,14 @@ struct Candidate {
 
 impl Scanner {
     pub fn new(set: RuleSet) -> Scanner {
-        let mut words: Vec<String> = Vec::new();
+        let mut words: Vec<Keyword> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (i, rule) in set.rules.iter().enumerate() {
-            if rule.keywords.is_empty() {
+            // Every text holds the empty word.
+            if rule.keywords.is_empty() || rule.keywords.iter().any(|k| k.text.is_empty()) {
                 always.push(i);
+                continue;
             }
             for k in &rule.keywords {
                 match words.iter().position(|w| w == k) {
@@ -67,27 +69,9 @@ impl Scanner {
                 }
             }
         }
-        let keywords = Keywords::new(&words);
-        // The search may report only the longest keyword starting at a place; the shorter
-        // ones starting there (its prefixes) and inside it occur too, so a keyword enables
-        // the rules of every keyword it contains.
-        let keyword_rules = words
-            .iter()
-            .map(|w| {
-                let mut rules: Vec<usize> = words
-                    .iter()
-                    .zip(&keyword_rules)
-                    .filter(|(inner, _)| w.contains(inner.as_str()))
-                    .flat_map(|(_, r)| r.iter().copied())
-                    .collect();
-                rules.sort_unstable();
-                rules.dedup();
-                rules
-            })
-            .collect();
         Scanner {
             set,
-            keywords,
+            keywords: Keywords::new(&words),
             keyword_rules,
             always,
         }
@@ -147,13 +131,9 @@ impl Scanner {
         for &i in &self.always {
             wanted[i] = true;
         }
-        let mut seen = vec![false; self.keyword_rules.len()];
         self.keywords.find(&w.buf[w.from..], |k| {
-            if !seen[k] {
-                seen[k] = true;
-                for &r in &self.keyword_rules[k] {
-                    wanted[r] = true;
-                }
+            for &r in &self.keyword_rules[k] {
+                wanted[r] = true;
             }
         });
         let mut out = Vec::new();
@@ -161,7 +141,7 @@ impl Scanner {
             let rule = &self.set.rules[i];
             let mut pos = w.from;
             while pos <= w.buf.len() {
-                let Some(caps) = rule.regex.captures_at(w.buf, pos) else {
+                let Some(caps) = rule.pattern.regex().captures_at(w.buf, pos) else {
                     break;
                 };
                 let m = caps.get(0).expect("group 0 always participates");
@@ -174,7 +154,8 @@ impl Scanner {
                     break;
                 }
                 let secret = rule
-                    .secret_group
+                    .pattern
+                    .secret_group()
                     .and_then(|g| caps.get(g))
                     .map_or((m.start(), m.end()), |s| (s.start(), s.end()));
                 if secret.1 > secret.0 {

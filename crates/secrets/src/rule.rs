@@ -2,6 +2,8 @@
 //! so no user pattern can hang a scan), the keywords that must appear before it is worth
 //! running, the paths it is limited to, and the allow rules that silence it.
 
+use std::sync::OnceLock;
+
 use regex::bytes::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -50,17 +52,100 @@ pub struct Rule {
     pub category: String,
     pub title: String,
     pub severity: Severity,
-    pub regex: Regex,
-    /// The capture group holding the secret itself (the whole match when absent).
-    pub secret_group: Option<usize>,
-    /// Lower-case words one of which must occur near a match (none: always run).
-    pub keywords: Vec<String>,
+    pub pattern: Pattern,
+    /// Words one of which must occur in a window before the regex runs there (none:
+    /// always run).
+    pub keywords: Vec<Keyword>,
     /// Only files whose path matches are searched.
     pub path: Option<Regex>,
     /// Allow rules of this rule alone.
     pub allow: Vec<Allow>,
     /// Regions where this rule's matches do not count (Trivy's `exclude-block`).
     pub exclude: Vec<Regex>,
+}
+
+/// A rule's regex and the capture group holding the secret itself (the whole match when
+/// there is none). A built-in rule's is compiled the first time a window calls for it: a
+/// tree calls for few of them, and a scan starts without waiting for all.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// A built-in rule's id and regex, compiled when first needed.
+    builtin: Option<(&'static str, &'static str)>,
+    compiled: OnceLock<(Regex, Option<usize>)>,
+}
+
+impl Pattern {
+    /// A regex compiled already (a user's, checked when the config is read).
+    pub fn compiled(regex: Regex, secret_group: Option<usize>) -> Pattern {
+        Pattern {
+            builtin: None,
+            compiled: OnceLock::from((regex, secret_group)),
+        }
+    }
+
+    /// A built-in rule's regex; the secret is its group named `secret`.
+    pub fn builtin(id: &'static str, regex: &'static str) -> Pattern {
+        Pattern {
+            builtin: Some((id, regex)),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    pub fn regex(&self) -> &Regex {
+        &self.get().0
+    }
+
+    pub fn secret_group(&self) -> Option<usize> {
+        self.get().1
+    }
+
+    fn get(&self) -> &(Regex, Option<usize>) {
+        self.compiled.get_or_init(|| {
+            let (id, source) = self
+                .builtin
+                .expect("only built-in patterns are compiled late");
+            let regex = compile(id, source).expect("built-in rules compile (tested)");
+            let secret = group_index(&regex, "secret");
+            (regex, secret)
+        })
+    }
+}
+
+/// The index of the capture group `name` of `regex`.
+pub fn group_index(regex: &Regex, name: &str) -> Option<usize> {
+    regex.capture_names().position(|n| n == Some(name))
+}
+
+/// A rule's keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyword {
+    /// Lower-case unless `exact`.
+    pub text: String,
+    /// Found only in the case written; else ASCII case-insensitively, as Trivy checks
+    /// keywords. Built-in rules whose regex is case-sensitive use exact keywords.
+    pub exact: bool,
+}
+
+impl Keyword {
+    /// A keyword of a `trivy-secret.yaml` rule.
+    pub fn any_case(text: &str) -> Keyword {
+        Keyword {
+            text: text.to_lowercase(),
+            exact: false,
+        }
+    }
+
+    /// Whether the keyword starts at `at` in `text`.
+    pub fn is_at(&self, text: &[u8], at: usize) -> bool {
+        let word = self.text.as_bytes();
+        text.get(at..at + word.len()).is_some_and(|s| {
+            if self.exact {
+                s == word
+            } else {
+                s.eq_ignore_ascii_case(word)
+            }
+        })
+    }
 }
 
 /// An allow rule: a match is dropped when its file's path matches `path`, or its text

@@ -45,20 +45,15 @@ fn search_in(
     data: &mut dyn Read,
     buf: &mut [u8],
 ) -> io::Result<Outcome> {
+    let Some(mut n) = fill_first(data, &mut buf[..WINDOW])? else {
+        return Ok(Outcome::Binary);
+    };
     let mut hits = Vec::new();
     let mut carry = 0;
     let mut from = 0;
     let mut lines_before = 0;
-    let mut first = true;
     loop {
-        let n = fill(data, &mut buf[carry..carry + WINDOW])?;
         let end = carry + n;
-        if first {
-            if buf[..end.min(SNIFF)].contains(&0) {
-                return Ok(Outcome::Binary);
-            }
-            first = false;
-        }
         let last = n < WINDOW;
         let accept_before = if last { end + 1 } else { end - OVERLAP };
         let window = Window {
@@ -80,7 +75,21 @@ fn search_in(
         buf.copy_within(keep_from..end, 0);
         carry = OVERLAP;
         from = reach.saturating_sub(keep_from);
+        n = fill(data, &mut buf[carry..carry + WINDOW])?;
     }
+}
+
+/// Fills `buf` from the start of a file, or says `None` when its first bytes hold a NUL.
+/// Those are read on their own first, so a binary costs one small read, not a window.
+fn fill_first(data: &mut dyn Read, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    let n = fill(data, &mut buf[..SNIFF])?;
+    if buf[..n].contains(&0) {
+        return Ok(None);
+    }
+    if n < SNIFF {
+        return Ok(Some(n));
+    }
+    Ok(Some(n + fill(data, &mut buf[SNIFF..])?))
 }
 
 /// Reads until `buf` is full or the stream ends.
