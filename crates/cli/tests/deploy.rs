@@ -1,0 +1,650 @@
+//! The deployment, as far as this machine can build and run it. There is no Docker engine
+//! here and neither docker.io nor gcr.io is reachable, so the Dockerfile's final stage is
+//! assembled from real parts with umoci, as the build would lay it out:
+//!
+//! - the base: the `distroless-debian` fixture (Debian packages unpacked with `dpkg-deb`,
+//!   `status.d` stanzas, as distroless is made) plus a layer with what distroless/cc adds to
+//!   it (libgcc-s1, libgomp1, libstdc++6, downloaded by apt from Debian, unpacked the same way);
+//! - a layer per `COPY` of the final stage, holding the plinth binary this test was built with;
+//! - the config from the final stage's USER, ENV, EXPOSE, ENTRYPOINT and CMD, read from the
+//!   Dockerfile with plinth-lint's parser (parse-dockerfile), so the test follows the file.
+//!
+//! Then: the binary's libraries are all in the image; `plinth lint` and `plinth advise` find
+//! nothing to fault; `plinth sbom` lists what dpkg-query and syft list; and the image runs:
+//! its root filesystem mounted read-only, the database on a read-only /data, its ENTRYPOINT
+//! and CMD started in their own mount and PID namespaces as uid 65532, answering `/healthz`
+//! and `/readyz` and stopping cleanly on SIGTERM.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use parse_dockerfile as pd;
+use plinth_testdata::truth::OciImage;
+use serde_json::Value;
+
+/// The packages distroless/cc adds to distroless/base (its Bazel rules list these three).
+const CC_PACKAGES: [&str; 3] = ["libgcc-s1", "libgomp1", "libstdc++6"];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn plinth() -> Command {
+    let mut cmd = Command::cargo_bin("plinth").expect("plinth binary");
+    for var in [
+        "PLINTH_DB",
+        "PLINTH_SERVER",
+        "PLINTH_TOKEN",
+        "PLINTH_SERVER_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("PLINTH_NO_CACHE", "1");
+    cmd
+}
+
+/// Runs `cmd`, which must succeed; its output.
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Whether a program is on PATH; prints the `skipped:` line when it is not.
+fn have(program: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", "command -v \"$1\"", "sh", program])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        println!("skipped: {program} is not installed");
+    }
+    found
+}
+
+/// What the Dockerfile's final stage says, read with parse-dockerfile.
+#[derive(Debug, Default)]
+struct FinalStage {
+    from: String,
+    /// (source, destination) of each `COPY`.
+    copies: Vec<(String, String)>,
+    user: String,
+    env: Vec<(String, String)>,
+    expose: Vec<String>,
+    entrypoint: Vec<String>,
+    cmd: Vec<String>,
+}
+
+impl FinalStage {
+    fn read() -> FinalStage {
+        let text = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
+        let file = pd::parse(&text).expect("the Dockerfile parses");
+        let last = file.stages().last().expect("a stage");
+        let mut stage = FinalStage {
+            from: last.from.image.value.to_string(),
+            ..FinalStage::default()
+        };
+        for instruction in last.instructions {
+            match instruction {
+                pd::Instruction::Copy(i) => {
+                    for src in &i.src {
+                        let pd::Source::Path(src) = src else {
+                            panic!("a heredoc COPY in the final stage")
+                        };
+                        stage
+                            .copies
+                            .push((src.value.to_string(), i.dest.value.to_string()));
+                    }
+                }
+                pd::Instruction::User(i) => stage.user = i.arguments.value.to_string(),
+                // The file writes ENV as unquoted KEY=VALUE pairs.
+                pd::Instruction::Env(i) => stage.env.extend(
+                    i.arguments
+                        .value
+                        .split_whitespace()
+                        .map(|kv| kv.split_once('=').expect("ENV KEY=VALUE"))
+                        .map(|(k, v)| (k.to_string(), v.to_string())),
+                ),
+                pd::Instruction::Expose(i) => stage
+                    .expose
+                    .extend(i.arguments.iter().map(|p| p.value.to_string())),
+                pd::Instruction::Entrypoint(i) => stage.entrypoint = exec_form(&i.arguments),
+                pd::Instruction::Cmd(i) => stage.cmd = exec_form(&i.arguments),
+                other => panic!("the test does not apply {other:?} yet"),
+            }
+        }
+        stage
+    }
+}
+
+fn exec_form(command: &pd::Command<'_>) -> Vec<String> {
+    match command {
+        pd::Command::Exec(words) => words.value.iter().map(|w| w.value.to_string()).collect(),
+        _ => panic!("ENTRYPOINT and CMD are written in exec form"),
+    }
+}
+
+/// The final stage assembled as an OCI layout with one image, tagged `plinth`, and its
+/// root filesystem unpacked.
+struct Built {
+    layout: PathBuf,
+    rootfs: PathBuf,
+    stage: FinalStage,
+}
+
+/// Built once per test run, under the test target's temporary directory.
+fn built() -> Option<&'static Built> {
+    static BUILT: OnceLock<Option<Built>> = OnceLock::new();
+    BUILT.get_or_init(build).as_ref()
+}
+
+fn build() -> Option<Built> {
+    let base = plinth_testdata::fixture("oci-distroless-debian")?;
+    if !["umoci", "apt-get", "dpkg-deb", "objcopy"]
+        .iter()
+        .all(|p| have(p))
+    {
+        return None;
+    }
+    let stage = FinalStage::read();
+    assert!(
+        stage.from.starts_with("gcr.io/distroless/cc-debian12"),
+        "the test reproduces distroless/cc-debian12; the Dockerfile says {}",
+        stage.from
+    );
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deploy-image");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let layout = work.join("layout");
+    run(Command::new("cp").arg("-a").arg(&base).arg(&layout));
+    let image = |tag: &str| format!("{}:{tag}", layout.display());
+    let bundle = work.join("bundle");
+    run(Command::new("umoci")
+        .args(["unpack", "--image", &image("latest")])
+        .arg(&bundle));
+    let rootfs = bundle.join("rootfs");
+
+    // distroless/cc: the three packages, as make-images.sh unpacks distroless' own.
+    let debs = work.join("debs");
+    std::fs::create_dir_all(&debs).unwrap();
+    let download = Command::new("apt-get")
+        .args(["download", "-q"])
+        .args(CC_PACKAGES)
+        .current_dir(&debs)
+        .output()
+        .unwrap();
+    if !download.status.success() {
+        println!(
+            "skipped: apt-get download {}: {}",
+            CC_PACKAGES.join(" "),
+            String::from_utf8_lossy(&download.stderr).trim()
+        );
+        return None;
+    }
+    for deb in std::fs::read_dir(&debs).unwrap() {
+        let deb = deb.unwrap().path();
+        let control = run(Command::new("dpkg-deb").arg("-f").arg(&deb)).stdout;
+        let name = String::from_utf8_lossy(
+            &run(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Package")).stdout,
+        )
+        .trim()
+        .to_string();
+        run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&rootfs));
+        std::fs::write(rootfs.join("var/lib/dpkg/status.d").join(name), control).unwrap();
+    }
+    run(Command::new("umoci")
+        .args(["repack", "--refresh-bundle", "--image", &image("cc")])
+        .args([
+            "--history.created_by",
+            "distroless/cc: libgcc-s1 libgomp1 libstdc++6",
+        ])
+        .arg(&bundle));
+
+    // COPY --from=build: the binary this test was built with. Its debug info is left out
+    // (the release build keeps line tables only), so the layer is ~15 MB, not ~100.
+    for (src, dest) in &stage.copies {
+        assert_eq!(
+            src, "/usr/local/bin/plinth",
+            "the final stage copies plinth only"
+        );
+        let target = rootfs.join(dest.trim_start_matches('/'));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        run(Command::new("objcopy")
+            .arg("--strip-debug")
+            .arg(env!("CARGO_BIN_EXE_plinth"))
+            .arg(&target));
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+        run(Command::new("umoci")
+            .args(["repack", "--refresh-bundle", "--image", &image("plinth")])
+            .args([
+                "--history.created_by",
+                &format!("COPY --from=build {src} {dest}"),
+            ])
+            .arg(&bundle));
+    }
+
+    let mut config = Command::new("umoci");
+    config
+        .args(["config", "--image", &image("plinth")])
+        .args(["--config.user", &stage.user]);
+    for (k, v) in &stage.env {
+        config.args(["--config.env", &format!("{k}={v}")]);
+    }
+    for port in &stage.expose {
+        config.args(["--config.exposedports", &format!("{port}/tcp")]);
+    }
+    for word in &stage.entrypoint {
+        config.args(["--config.entrypoint", word]);
+    }
+    for word in &stage.cmd {
+        config.args(["--config.cmd", word]);
+    }
+    run(&mut config);
+    // One image in the layout, so every tool (syft too) reads it without a tag.
+    for tag in ["latest", "cc"] {
+        run(Command::new("umoci").args(["rm", "--image", &image(tag)]));
+    }
+    run(Command::new("umoci").arg("gc").arg("--layout").arg(&layout));
+    Some(Built {
+        layout,
+        rootfs,
+        stage,
+    })
+}
+
+impl Built {
+    fn reference(&self) -> String {
+        format!("oci-dir:{}", self.layout.display())
+    }
+
+    fn config(&self) -> Value {
+        OciImage::open(&self.layout).config["config"].clone()
+    }
+}
+
+#[test]
+fn the_image_config_is_the_dockerfiles() {
+    let Some(built) = built() else { return };
+    let config = built.config();
+    let stage = &built.stage;
+    assert_eq!(config["User"], stage.user.as_str());
+    assert_eq!(config["Entrypoint"], serde_json::json!(stage.entrypoint));
+    assert_eq!(config["Cmd"], serde_json::json!(stage.cmd));
+    let env: Vec<&str> = config["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for (k, v) in &stage.env {
+        assert!(env.contains(&format!("{k}={v}").as_str()), "{env:?}");
+    }
+    // distroless' own environment is kept.
+    assert!(
+        env.iter().any(|e| e.starts_with("SSL_CERT_FILE=")),
+        "{env:?}"
+    );
+    for port in &stage.expose {
+        assert!(config["ExposedPorts"].get(format!("{port}/tcp")).is_some());
+    }
+    // The user is the non-root one distroless calls nonroot.
+    assert_eq!(stage.user, "65532:65532");
+}
+
+#[test]
+fn the_binary_finds_every_library_it_needs_in_the_image() {
+    let Some(built) = built() else { return };
+    let ldd = run(Command::new("ldd").arg(env!("CARGO_BIN_EXE_plinth"))).stdout;
+    let ldd = String::from_utf8(ldd).unwrap();
+    let mut needed = BTreeSet::new();
+    for line in ldd.lines().map(str::trim) {
+        let name = line.split_whitespace().next().unwrap();
+        if name.starts_with("linux-vdso") {
+            continue;
+        }
+        let file = Path::new(name).file_name().unwrap().to_str().unwrap();
+        needed.insert(file.to_string());
+    }
+    // glibc and libgcc_s (Rust's unwinder) only: what distroless/cc is for.
+    for lib in &needed {
+        assert!(
+            lib.starts_with("libc.so")
+                || lib.starts_with("libm.so")
+                || lib.starts_with("ld-linux")
+                || lib.starts_with("libgcc_s.so"),
+            "plinth needs {lib}, which distroless/cc does not promise: {ldd}"
+        );
+        let found = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib64"]
+            .iter()
+            .any(|dir| built.rootfs.join(dir).join(lib).exists());
+        assert!(found, "{lib} is not in the image");
+    }
+    assert!(needed.contains("libgcc_s.so.1"), "{ldd}");
+}
+
+#[test]
+fn lint_and_advise_find_nothing_to_fault() {
+    let Some(built) = built() else { return };
+    let dockerfile = repo().join("Dockerfile");
+    let lint = run(plinth().args(["lint", "-f", "json"]).arg(&dockerfile));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&lint.stdout).unwrap(),
+        serde_json::json!([])
+    );
+
+    let advise = run(plinth()
+        .args(["advise", "--offline", "-f", "json", "--dockerfile"])
+        .arg(&dockerfile)
+        .arg(built.reference()));
+    let advise: Value = serde_json::from_slice(&advise.stdout).unwrap();
+    let facts = &advise["facts"];
+    assert_eq!(facts["user"], "65532:65532", "{facts}");
+    assert_eq!(facts["runs_as_root"], false, "{facts}");
+    assert_eq!(facts["shell"], false, "{facts}");
+    // Advise says two things of every distroless image running a glibc binary, and neither
+    // is a fault of this one:
+    // - dynamic-binary: "distroless/cc is the smallest base that runs it", pointing at the
+    //   FROM line, which already names distroless/cc (advise does not know the base: an
+    //   image built by BuildKit carries no base annotation);
+    // - no-shell-debugging: how to debug without a shell (a :debug tag, kubectl debug).
+    let mut ids = Vec::new();
+    for advice in advise["advice"].as_array().unwrap() {
+        let id = advice["id"].as_str().unwrap();
+        ids.push(id);
+        match id {
+            "dynamic-binary" => {
+                let title = advice["title"].as_str().unwrap();
+                assert!(
+                    title.contains("needing glibc only: distroless/cc"),
+                    "{title}"
+                );
+                assert_eq!(
+                    advice["dockerfile_lines"][0]["text"],
+                    format!("FROM {}", built.stage.from)
+                );
+            }
+            "no-shell-debugging" => {}
+            _ => panic!("advise faults the image: {advice}"),
+        }
+    }
+    assert_eq!(ids, ["dynamic-binary", "no-shell-debugging"]);
+}
+
+#[test]
+fn sbom_and_scan_see_every_package_dpkg_and_syft_see() {
+    let Some(built) = built() else { return };
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let sbom = run(plinth().args(["sbom", "-f", "json"]).arg(built.reference()));
+    let sbom: Value = serde_json::from_slice(&sbom.stdout).unwrap();
+    let packages: BTreeSet<(String, String, String)> = sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_string();
+            (s("name"), s("version"), s("type"))
+        })
+        .collect();
+    // dpkg-query over the image's status.d stanzas: the six of the base, the three of cc.
+    let truth = OciImage::open(&built.layout).dpkg_packages();
+    let debs: BTreeSet<_> = truth
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone(), "deb".to_string()))
+        .collect();
+    for name in CC_PACKAGES {
+        assert!(truth.contains_key(name), "{truth:?}");
+    }
+    // No Rust crates: the test's binary is a plain `cargo build`, without the .dep-v0
+    // section `cargo auditable build` (the Dockerfile's) writes, and its crates are seen
+    // from that section only (as syft and trivy see them).
+    let sections = run(Command::new("objdump")
+        .arg("-h")
+        .arg(env!("CARGO_BIN_EXE_plinth")));
+    assert!(!String::from_utf8_lossy(&sections.stdout).contains(".dep-v0"));
+    assert_eq!(packages, debs);
+
+    if let Some(syft) = syft() {
+        let out = run(Command::new(syft)
+            .args(["scan", "-q", "-o", "json"])
+            .arg(built.reference())
+            .env("SYFT_CHECK_FOR_APP_UPDATE", "false"));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let seen: BTreeSet<(String, String, String)> = report["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let s = |k: &str| a[k].as_str().unwrap().to_string();
+                (s("name"), s("version"), s("type"))
+            })
+            .collect();
+        assert_eq!(seen, packages, "syft and plinth differ");
+    }
+
+    // The scan looks every package up under Debian 12, with the real tracker's data.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vuln.redb");
+    run(plinth()
+        .args(["db", "import", "--db"])
+        .arg(&db)
+        .arg(data.join("debian-tracker-json"))
+        .arg(data.join("osv-debian")));
+    let scan = plinth()
+        .args(["scan", "--offline", "-f", "json", "--db"])
+        .arg(&db)
+        .arg(built.reference())
+        .output()
+        .unwrap();
+    assert_eq!(
+        scan.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    let scan: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let target = &scan["targets"][0];
+    assert_eq!(
+        target["coverage"]["matched"],
+        serde_json::json!([{"ecosystem": "Debian:12", "has_data": true, "packages": truth.len()}]),
+        "{}",
+        target["coverage"]
+    );
+    println!(
+        "scan: {} findings",
+        target["findings"].as_array().unwrap().len()
+    );
+    for finding in target["findings"].as_array().unwrap() {
+        let package = finding["package"].as_str().unwrap();
+        assert!(truth.contains_key(package), "{finding}");
+    }
+}
+
+fn syft() -> Option<PathBuf> {
+    let path = PathBuf::from("/var/tmp/plinth-peers/bin/syft");
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("skipped: syft not installed (../shared/scripts/peers.sh)");
+        None
+    }
+}
+
+/// The image running: `unshare` (mount and PID namespaces) with the root filesystem and
+/// /data bind-mounted read-only, as a runtime with `readOnlyRootFilesystem` mounts them.
+struct Container {
+    child: Child,
+}
+
+impl Container {
+    /// The host PID of the container's first process (the `unshare` child forks it).
+    fn pid1(&self) -> Option<u32> {
+        let id = self.child.id();
+        std::fs::read_to_string(format!("/proc/{id}/task/{id}/children"))
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        // unshare's --kill-child does not survive its --setuid, so the server is killed here
+        // (only while unshare still runs: a reaped PID may be someone else's).
+        if let Ok(None) = self.child.try_wait() {
+            if let Some(pid) = self.pid1() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[test]
+fn the_image_runs_as_65532_and_answers_health_and_readiness() {
+    let Some(built) = built() else { return };
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    if !have("unshare") {
+        return;
+    }
+    let config = built.config();
+    let env: Vec<(String, String)> = config["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let (k, v) = e.as_str().unwrap().split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    // The database where the image's PLINTH_DB says, on a volume of its own.
+    let db_path = &env.iter().find(|(k, _)| k == "PLINTH_DB").unwrap().1;
+    let (mount, file) = db_path.rsplit_once('/').unwrap();
+    let volume = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(volume.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    run(plinth()
+        .args(["db", "import", "--db"])
+        .arg(volume.path().join(file))
+        .arg(data.join("alpine-secdb")));
+
+    // ENTRYPOINT + CMD, with the listen address moved to a free loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut argv: Vec<String> = config["Entrypoint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(config["Cmd"].as_array().unwrap())
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    let listen = argv.iter().position(|a| a == "--listen").unwrap() + 1;
+    assert_eq!(argv[listen], format!("0.0.0.0:{}", built.stage.expose[0]));
+    argv[listen] = format!("127.0.0.1:{port}");
+    let (uid, gid) = config["User"].as_str().unwrap().split_once(':').unwrap();
+
+    // A runtime makes the volume's mount point when the image lacks it, as here.
+    let script = "mkdir -p \"$0$2\" && mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" \
+         && mount --bind \"$1\" \"$0$2\" && mount -o remount,bind,ro \"$0$2\" \
+         && root=$0 uid=$3 gid=$4 && shift 5 \
+         && exec unshare --root=\"$root\" --pid --fork --mount-proc --setgid \"$gid\" --setuid \"$uid\" \"$@\"";
+    let mut child = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ])
+        .arg(&built.rootfs)
+        .arg(volume.path())
+        .args([mount, uid, gid, "--"])
+        .args(&argv)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let container = Container { child };
+    let mut lines = BufReader::new(stderr).lines();
+    let mut said = String::new();
+    while !said.contains("listening on") {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("the container stopped: {said}");
+        };
+        said += &line;
+        said.push('\n');
+    }
+    assert!(said.contains(&format!("serving {db_path}")), "{said}");
+    let pid = container.pid1().expect("the server process");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let ids = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("Uid:"), [uid; 4], "{status}");
+    assert_eq!(ids("Gid:"), [gid; 4], "{status}");
+    assert_eq!(ids("Groups:"), Vec::<String>::new(), "{status}");
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |path: &str| {
+        let mut r = agent
+            .get(&format!("http://127.0.0.1:{port}{path}"))
+            .call()
+            .unwrap();
+        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        (r.status().as_u16(), body)
+    };
+    assert_eq!(get("/healthz"), (200, serde_json::json!({"status": "ok"})));
+    let (status, ready) = get("/readyz");
+    assert_eq!(
+        (status, &ready["status"]),
+        (200, &serde_json::json!("ready"))
+    );
+
+    // A runtime stops the container with SIGTERM to its first process: a clean exit.
+    run(Command::new("kill").args(["-TERM", &pid.to_string()]));
+    let mut container = container;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(status) = container.child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0));
+}
