@@ -482,13 +482,88 @@ fn syft() -> Option<PathBuf> {
     }
 }
 
-/// The image running: `unshare` (mount and PID namespaces) with the root filesystem and
-/// /data bind-mounted read-only, as a runtime with `readOnlyRootFilesystem` mounts them.
-struct Container {
-    child: Child,
+/// A volume of a running container: a host directory bind-mounted at `at`.
+struct Volume<'a> {
+    host: &'a Path,
+    at: &'a str,
+    read_only: bool,
 }
 
+/// The image running: `unshare` (mount and PID namespaces) with the root filesystem
+/// bind-mounted read-only (as `readOnlyRootFilesystem` has it) and volumes mounted on it,
+/// the command started as `user` (`UID:GID`) with nothing but `env`.
+struct Container {
+    child: Child,
+    /// Its stderr lines up to and with "listening on".
+    said: String,
+}
+
+/// Mounts the root and the volumes, then enters the root as the user.
+const RUN: &str = r#"root=$1 uid=$2 gid=$3; shift 3
+mount --bind "$root" "$root" && mount -o remount,bind,ro "$root" || exit 125
+while [ "$1" != -- ]; do
+  mount --bind "$1" "$root$2" && mount -o "remount,bind,$3" "$root$2" || exit 125
+  shift 3
+done
+shift
+exec unshare --root="$root" --pid --fork --mount-proc --setgid "$gid" --setuid "$uid" "$@""#;
+
 impl Container {
+    /// Starts `argv` in the image and waits until the server says it listens.
+    fn start(
+        built: &Built,
+        user: &str,
+        env: &[(String, String)],
+        volumes: &[Volume],
+        argv: &[String],
+    ) -> Container {
+        let (uid, gid) = user.split_once(':').unwrap();
+        let mut cmd = Command::new("unshare");
+        cmd.args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            RUN,
+            "sh",
+        ])
+        .arg(&built.rootfs)
+        .args([uid, gid]);
+        for v in volumes {
+            // A runtime makes a volume's mount point when the image lacks it.
+            std::fs::create_dir_all(built.rootfs.join(v.at.trim_start_matches('/'))).unwrap();
+            std::fs::set_permissions(v.host, std::fs::Permissions::from_mode(0o755)).unwrap();
+            cmd.arg(v.host)
+                .args([v.at, if v.read_only { "ro" } else { "rw" }]);
+        }
+        let mut child = cmd
+            .arg("--")
+            .args(argv)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut container = Container {
+            child,
+            said: String::new(),
+        };
+        while !container.said.contains("listening on") {
+            let Some(Ok(line)) = lines.next() else {
+                panic!("the container stopped: {}", container.said);
+            };
+            container.said += &line;
+            container.said.push('\n');
+        }
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        container
+    }
+
     /// The host PID of the container's first process (the `unshare` child forks it).
     fn pid1(&self) -> Option<u32> {
         let id = self.child.id();
@@ -498,6 +573,20 @@ impl Container {
             .next()?
             .parse()
             .ok()
+    }
+
+    /// SIGTERM to the first process, as a runtime stops a container: its exit code.
+    fn stop(mut self) -> Option<i32> {
+        let pid = self.pid1().expect("the server process");
+        run(Command::new("kill").args(["-TERM", &pid.to_string()]));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -515,6 +604,51 @@ impl Drop for Container {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `argv` with the value of `--listen` replaced by `127.0.0.1:port`; the value it had.
+fn listen_on(argv: &mut [String], port: u16) -> String {
+    let at = argv.iter().position(|a| a == "--listen").expect("--listen") + 1;
+    std::mem::replace(&mut argv[at], format!("127.0.0.1:{port}"))
+}
+
+/// GET on loopback without a token (as a kubelet probes): status and JSON body.
+fn get(port: u16, path: &str, token: Option<&str>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.get(&format!("http://127.0.0.1:{port}{path}"));
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let mut r = request.call().unwrap();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    (
+        r.status().as_u16(),
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+/// The IDs of a process as /proc shows them (real, effective, saved, filesystem).
+fn proc_ids(pid: u32, key: &str) -> Vec<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -540,18 +674,12 @@ fn the_image_runs_as_65532_and_answers_health_and_readiness() {
     let db_path = &env.iter().find(|(k, _)| k == "PLINTH_DB").unwrap().1;
     let (mount, file) = db_path.rsplit_once('/').unwrap();
     let volume = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(volume.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     run(plinth()
         .args(["db", "import", "--db"])
         .arg(volume.path().join(file))
         .arg(data.join("alpine-secdb")));
 
     // ENTRYPOINT + CMD, with the listen address moved to a free loopback port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let mut argv: Vec<String> = config["Entrypoint"]
         .as_array()
         .unwrap()
@@ -559,92 +687,350 @@ fn the_image_runs_as_65532_and_answers_health_and_readiness() {
         .chain(config["Cmd"].as_array().unwrap())
         .map(|w| w.as_str().unwrap().to_string())
         .collect();
-    let listen = argv.iter().position(|a| a == "--listen").unwrap() + 1;
-    assert_eq!(argv[listen], format!("0.0.0.0:{}", built.stage.expose[0]));
-    argv[listen] = format!("127.0.0.1:{port}");
-    let (uid, gid) = config["User"].as_str().unwrap().split_once(':').unwrap();
-
-    // A runtime makes the volume's mount point when the image lacks it, as here.
-    let script = "mkdir -p \"$0$2\" && mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" \
-         && mount --bind \"$1\" \"$0$2\" && mount -o remount,bind,ro \"$0$2\" \
-         && root=$0 uid=$3 gid=$4 && shift 5 \
-         && exec unshare --root=\"$root\" --pid --fork --mount-proc --setgid \"$gid\" --setuid \"$uid\" \"$@\"";
-    let mut child = Command::new("unshare")
-        .args([
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
-            script,
-        ])
-        .arg(&built.rootfs)
-        .arg(volume.path())
-        .args([mount, uid, gid, "--"])
-        .args(&argv)
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let container = Container { child };
-    let mut lines = BufReader::new(stderr).lines();
-    let mut said = String::new();
-    while !said.contains("listening on") {
-        let Some(Ok(line)) = lines.next() else {
-            panic!("the container stopped: {said}");
-        };
-        said += &line;
-        said.push('\n');
-    }
-    assert!(said.contains(&format!("serving {db_path}")), "{said}");
+    let port = free_port();
+    let listened = listen_on(&mut argv, port);
+    assert_eq!(listened, format!("0.0.0.0:{}", built.stage.expose[0]));
+    let user = config["User"].as_str().unwrap();
+    let (uid, gid) = user.split_once(':').unwrap();
+    let volumes = [Volume {
+        host: volume.path(),
+        at: mount,
+        read_only: true,
+    }];
+    let container = Container::start(built, user, &env, &volumes, &argv);
+    assert!(
+        container.said.contains(&format!("serving {db_path}")),
+        "{}",
+        container.said
+    );
     let pid = container.pid1().expect("the server process");
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let ids = |key: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .unwrap()
-            .split_whitespace()
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(ids("Uid:"), [uid; 4], "{status}");
-    assert_eq!(ids("Gid:"), [gid; 4], "{status}");
-    assert_eq!(ids("Groups:"), Vec::<String>::new(), "{status}");
+    assert_eq!(proc_ids(pid, "Uid:"), [uid; 4]);
+    assert_eq!(proc_ids(pid, "Gid:"), [gid; 4]);
+    assert_eq!(proc_ids(pid, "Groups:"), Vec::<String>::new());
 
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let get = |path: &str| {
-        let mut r = agent
-            .get(&format!("http://127.0.0.1:{port}{path}"))
-            .call()
-            .unwrap();
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        (r.status().as_u16(), body)
-    };
-    assert_eq!(get("/healthz"), (200, serde_json::json!({"status": "ok"})));
-    let (status, ready) = get("/readyz");
+    assert_eq!(
+        get(port, "/healthz", None),
+        (200, serde_json::json!({"status": "ok"}))
+    );
+    let (status, ready) = get(port, "/readyz", None);
     assert_eq!(
         (status, &ready["status"]),
         (200, &serde_json::json!("ready"))
     );
+    assert_eq!(container.stop(), Some(0));
+}
 
-    // A runtime stops the container with SIGTERM to its first process: a clean exit.
-    run(Command::new("kill").args(["-TERM", &pid.to_string()]));
-    let mut container = container;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let code = loop {
-        if let Some(status) = container.child.try_wait().unwrap() {
-            break status.code();
+/// Every document of deploy/*.yaml, with its file's name.
+fn manifests() -> Vec<(String, Value)> {
+    use serde::Deserialize;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("deploy"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut docs = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for doc in serde_yaml_ng::Deserializer::from_str(&text) {
+            let doc = Value::deserialize(doc).unwrap_or_else(|e| panic!("{name}: {e}"));
+            docs.push((name.clone(), doc));
         }
-        assert!(Instant::now() < deadline, "the server did not stop");
-        std::thread::sleep(Duration::from_millis(50));
+    }
+    docs
+}
+
+/// The document of `kind` named `name`.
+fn manifest(docs: &[(String, Value)], kind: &str, name: &str) -> Value {
+    docs.iter()
+        .map(|(_, d)| d)
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in deploy/"))
+        .clone()
+}
+
+/// The pod template of a workload (Deployment or CronJob).
+fn pod_spec(doc: &Value) -> &Value {
+    match doc["kind"].as_str().unwrap() {
+        "CronJob" => &doc["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        _ => &doc["spec"]["template"]["spec"],
+    }
+}
+
+/// The containers (init containers first) of every workload, with the pod they are in.
+fn containers(docs: &[(String, Value)]) -> Vec<(&Value, &Value)> {
+    let mut out = Vec::new();
+    for (_, doc) in docs {
+        let pod = pod_spec(doc);
+        for list in ["initContainers", "containers"] {
+            for c in pod[list].as_array().into_iter().flatten() {
+                out.push((pod, c));
+            }
+        }
+    }
+    out
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn is_plinth(container: &Value) -> bool {
+    container["image"]
+        .as_str()
+        .is_some_and(|i| i.contains("/plinth/plinth:"))
+}
+
+#[test]
+fn manifests_validate_against_the_kubernetes_schemas() {
+    if !have("kubernetes-validate") {
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("deploy"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    // --strict: a field the schema does not know is an error too.
+    let out = run(Command::new("kubernetes-validate")
+        .args(["--strict", "--no-warn"])
+        .args(&files));
+    let said = String::from_utf8_lossy(&out.stdout);
+    for (file, doc) in manifests() {
+        let kind = doc["kind"].as_str().unwrap().to_lowercase();
+        let name = doc["metadata"]["name"].as_str().unwrap();
+        assert!(
+            said.contains(&format!("{file} passed for resource {kind}/{name}")),
+            "{said}"
+        );
+    }
+
+    // And it does read them: a misspelled probe field in a copy is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let server = std::fs::read_to_string(repo().join("deploy/server.yaml")).unwrap();
+    let broken = dir.path().join("server.yaml");
+    std::fs::write(&broken, server.replacen("periodSeconds", "periodSecond", 1)).unwrap();
+    let out = Command::new("kubernetes-validate")
+        .args(["--strict", "--quiet"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("'periodSecond' was unexpected"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `plinth WORDS… --help`: the help of the (sub)command the leading words name.
+fn help(words: &[String]) -> String {
+    let out = run(plinth().args(words).arg("--help"));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Whether a help text documents `flag` (`--db`, or `--db=PATH` written as one word).
+fn documents(help: &str, flag: &str) -> bool {
+    let flag = flag.split('=').next().unwrap();
+    help.lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .any(|l| l.split([' ', ',']).any(|w| w == flag))
+}
+
+#[test]
+fn manifests_use_only_what_the_binary_has() {
+    let docs = manifests();
+    let mut checked = 0;
+    for (pod, container) in containers(&docs) {
+        let name = container["name"].as_str().unwrap();
+        for mount in container["volumeMounts"].as_array().into_iter().flatten() {
+            let volume = pod["volumes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["name"] == mount["name"])
+                .unwrap_or_else(|| panic!("{name}: no volume {}", mount["name"]));
+            if let Some(claim) = volume["persistentVolumeClaim"]["claimName"].as_str() {
+                manifest(&docs, "PersistentVolumeClaim", claim);
+            }
+        }
+        if !is_plinth(container) {
+            continue;
+        }
+        // The image deployed is this version's.
+        let image = container["image"].as_str().unwrap();
+        assert!(
+            image.ends_with(&format!(":{}", env!("CARGO_PKG_VERSION"))),
+            "{name}: {image}"
+        );
+        // args replace the image's CMD; the ENTRYPOINT is plinth.
+        let args = strings(&container["args"]);
+        let words: Vec<String> = args
+            .iter()
+            .take_while(|a| !a.starts_with('-'))
+            .cloned()
+            .collect();
+        let help = help(&words);
+        for flag in args.iter().filter(|a| a.starts_with("--")) {
+            assert!(
+                documents(&help, flag),
+                "{name}: `plinth {}` has no {flag}:\n{help}",
+                words.join(" ")
+            );
+        }
+        for env in container["env"].as_array().into_iter().flatten() {
+            let var = env["name"].as_str().unwrap();
+            match var {
+                // Docker's own variable for config.json (push_with_a_bearer_token… uses it
+                // as the CronJob mounts it) and the XDG cache home the help names.
+                "DOCKER_CONFIG" => {}
+                "XDG_CACHE_HOME" => assert!(help.contains("$XDG_CACHE_HOME"), "{help}"),
+                _ => assert!(
+                    help.contains(&format!("[env: {var}=")),
+                    "{name}: `plinth {}` reads no {var}",
+                    words.join(" ")
+                ),
+            }
+            if let Some(secret) = env["valueFrom"]["secretKeyRef"].as_object() {
+                let doc = manifest(&docs, "Secret", secret["name"].as_str().unwrap());
+                let key = secret["key"].as_str().unwrap();
+                assert!(doc["stringData"].get(key).is_some(), "{doc}");
+            }
+            if let Some(url) = env["value"]
+                .as_str()
+                .and_then(|v| v.strip_prefix("redis://"))
+            {
+                // The Redis Service, at the port it serves.
+                let (host, port) = url.split_once(':').unwrap();
+                let service = manifest(&docs, "Service", host);
+                assert_eq!(service["spec"]["ports"][0]["port"].to_string(), port);
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the server, the update and the push containers");
+
+    // The server: it listens on its named port, which the probes, the Service and the
+    // Dockerfile's EXPOSE use; the drain fits in the grace period.
+    let deployment = manifest(&docs, "Deployment", "plinth-server");
+    let pod = pod_spec(&deployment);
+    let server = &pod["containers"][0];
+    let mut args = strings(&server["args"]);
+    let listen = listen_on(&mut args, 0);
+    let port = &server["ports"][0];
+    assert_eq!(listen, format!("0.0.0.0:{}", port["containerPort"]));
+    assert!(
+        FinalStage::read()
+            .expose
+            .contains(&port["containerPort"].to_string())
+    );
+    for probe in ["livenessProbe", "readinessProbe"] {
+        assert_eq!(server[probe]["httpGet"]["port"], port["name"], "{probe}");
+    }
+    let service = manifest(&docs, "Service", "plinth-server");
+    assert_eq!(service["spec"]["ports"][0]["targetPort"], port["name"]);
+    let server_help = help(&["server".to_string()]);
+    let drain: u64 = server_help
+        .split("--drain-timeout")
+        .nth(1)
+        .and_then(|h| h.split("[default: ").nth(1))
+        .and_then(|d| d.split(']').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        drain < pod["terminationGracePeriodSeconds"].as_u64().unwrap(),
+        "--drain-timeout {drain} outlasts the grace period"
+    );
+}
+
+#[test]
+fn the_server_deployment_runs_in_the_image_as_kubernetes_starts_it() {
+    let Some(built) = built() else { return };
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
     };
-    assert_eq!(code, Some(0));
+    if !have("unshare") {
+        return;
+    }
+    let docs = manifests();
+    let deployment = manifest(&docs, "Deployment", "plinth-server");
+    let pod = pod_spec(&deployment);
+    let spec = &pod["containers"][0];
+    let security = &pod["securityContext"];
+    assert_eq!(spec["securityContext"]["readOnlyRootFilesystem"], true);
+    let user = format!("{}:{}", security["runAsUser"], security["runAsGroup"]);
+
+    // The image's environment, then the container's (a Secret's value resolved).
+    let secret = manifest(&docs, "Secret", "plinth-server");
+    let mut env: Vec<(String, String)> = strings(&built.config()["Env"])
+        .iter()
+        .map(|e| e.split_once('=').unwrap())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for e in spec["env"].as_array().unwrap() {
+        let value = match e["value"].as_str() {
+            Some(v) => v.to_string(),
+            None => {
+                let key = &e["valueFrom"]["secretKeyRef"]["key"];
+                secret["stringData"][key.as_str().unwrap()]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        env.retain(|(k, _)| k != e["name"].as_str().unwrap());
+        env.push((e["name"].as_str().unwrap().to_string(), value));
+    }
+    let token = secret["stringData"]["token"].as_str().unwrap();
+
+    // ENTRYPOINT + the container's args; the database where --db says, on the db volume.
+    let mut argv = strings(&built.config()["Entrypoint"]);
+    argv.extend(strings(&spec["args"]));
+    let port = free_port();
+    listen_on(&mut argv, port);
+    let db = &argv[argv.iter().position(|a| a == "--db").unwrap() + 1];
+    let dirs: Vec<tempfile::TempDir> = spec["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|_| tempfile::tempdir().unwrap())
+        .collect();
+    let mut volumes = Vec::new();
+    for (mount, dir) in spec["volumeMounts"].as_array().unwrap().iter().zip(&dirs) {
+        let at = mount["mountPath"].as_str().unwrap();
+        if let Some(file) = db.strip_prefix(&format!("{at}/")) {
+            run(plinth()
+                .args(["db", "import", "--db"])
+                .arg(dir.path().join(file))
+                .arg(data.join("alpine-secdb")));
+        }
+        volumes.push(Volume {
+            host: dir.path(),
+            at,
+            read_only: mount["readOnly"] == true,
+        });
+    }
+    let container = Container::start(built, &user, &env, &volumes, &argv);
+    assert!(
+        container.said.contains(&format!("serving {db}")),
+        "{}",
+        container.said
+    );
+    // The kubelet probes without a token.
+    for probe in ["livenessProbe", "readinessProbe"] {
+        let path = spec[probe]["httpGet"]["path"].as_str().unwrap();
+        let (status, body) = get(port, path, None);
+        assert_eq!(status, 200, "{probe} {path}: {body}");
+    }
+    // Everything else takes the Secret's token.
+    assert_eq!(get(port, "/metrics", None).0, 401);
+    assert_eq!(get(port, "/metrics", Some(token)).0, 200);
+    assert_eq!(container.stop(), Some(0));
 }
