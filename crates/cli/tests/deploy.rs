@@ -14,6 +14,14 @@
 //! its root filesystem mounted read-only, the database on a read-only /data, its ENTRYPOINT
 //! and CMD started in their own mount and PID namespaces as uid 65532, answering `/healthz`
 //! and `/readyz` and stopping cleanly on SIGTERM.
+//!
+//! deploy/*.yaml: valid against Kubernetes' OpenAPI schemas (kubernetes-validate, offline),
+//! using only flags, variables, ports and paths the binary has, and the server Deployment run in
+//! the image as Kubernetes would start it. `db push` and `db update --repository` through the
+//! real `docker-registry` with token auth, its token service written here from the spec.
+
+#[path = "../../registry/tests/fake/mod.rs"]
+mod fake;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -1033,4 +1041,293 @@ fn the_server_deployment_runs_in_the_image_as_kubernetes_starts_it() {
     assert_eq!(get(port, "/metrics", None).0, 401);
     assert_eq!(get(port, "/metrics", Some(token)).0, 200);
     assert_eq!(container.stop(), Some(0));
+}
+
+/// A token service as Docker Hub's and Harbor's: `GET realm?service=…&scope=…` with the
+/// user's basic credentials answers a JWT (ES256, its certificate in `x5c`) granting the
+/// scopes asked for; wrong or missing credentials get 401. Runs on the fake registry's
+/// HTTP server (std::net), so every request it answered can be inspected.
+mod token {
+    use std::path::Path;
+    use std::process::Command;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    use serde_json::json;
+
+    use super::fake;
+
+    pub const SERVICE: &str = "plinth-test-registry";
+    pub const ISSUER: &str = "plinth-test-token-issuer";
+
+    pub struct Issuer {
+        pub fake: fake::Fake,
+    }
+
+    /// A P-256 key and its self-signed certificate, made by openssl in `dir` (key.der,
+    /// cert.pem); `None` without openssl.
+    fn keypair(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
+        let openssl = |args: &[&str]| {
+            Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=token-issuer",
+        ])?;
+        let key = openssl(&[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-outform", "DER",
+        ])?
+        .stdout;
+        let cert = openssl(&["x509", "-in", "cert.pem", "-outform", "DER"])?.stdout;
+        Some((key, cert))
+    }
+
+    impl Issuer {
+        /// Issues tokens to `user` with `password`; its certificate is `dir/cert.pem`.
+        pub fn start(dir: &Path, user: &'static str, password: &'static str) -> Option<Issuer> {
+            let Some((key, cert)) = keypair(dir) else {
+                println!("skipped: openssl could not make the token service's key");
+                return None;
+            };
+            let rng = ring::rand::SystemRandom::new();
+            let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &key, &rng)
+                .expect("openssl's PKCS#8 key");
+            let header = json!({"typ": "JWT", "alg": "ES256", "x5c": [STANDARD.encode(cert)]});
+            let header = URL_SAFE_NO_PAD.encode(header.to_string());
+            let serial = AtomicU64::new(0);
+            let basic = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));
+            let fake = fake::Fake::start(move |req| {
+                if req.header("authorization") != Some(basic.as_str()) {
+                    return fake::Reply::json(
+                        401,
+                        r#"{"details":"incorrect username or password"}"#,
+                    );
+                }
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let claims = json!({
+                    "iss": ISSUER, "sub": user, "aud": SERVICE,
+                    "iat": now, "nbf": now - 10, "exp": now + 300,
+                    "jti": serial.fetch_add(1, Ordering::Relaxed).to_string(),
+                    "access": access(&req.path),
+                });
+                let signed = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+                let signature = key.sign(&rng, signed.as_bytes()).unwrap();
+                let token = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature));
+                fake::Reply::json(200, &json!({"token": token, "expires_in": 300}).to_string())
+            });
+            Some(Issuer { fake })
+        }
+
+        pub fn realm(&self) -> String {
+            format!("http://{}/token", self.fake.addr)
+        }
+    }
+
+    /// The grants for the `scope` parameters of a token request: everything asked for.
+    fn access(path: &str) -> serde_json::Value {
+        let query = path.split_once('?').map_or("", |(_, q)| q);
+        let grants: Vec<_> = query
+            .split('&')
+            .filter_map(|kv| kv.strip_prefix("scope="))
+            .map(unescape)
+            .filter_map(|scope| {
+                let (kind, rest) = scope.split_once(':')?;
+                let (name, actions) = rest.rsplit_once(':')?;
+                Some(json!({"type": kind, "name": name,
+                            "actions": actions.split(',').collect::<Vec<_>>()}))
+            })
+            .collect();
+        json!(grants)
+    }
+
+    /// Percent-decoding of a query value (`repository%3Aplinth%2Fdb%3Apull%2Cpush`).
+    pub fn unescape(s: &str) -> String {
+        let mut out = Vec::new();
+        let mut bytes = s.bytes();
+        while let Some(b) = bytes.next() {
+            match b {
+                b'%' => {
+                    let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+                    out.push(u8::from_str_radix(&hex, 16).expect("a %XX escape"));
+                }
+                b'+' => out.push(b' '),
+                _ => out.push(b),
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+}
+
+#[test]
+fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
+    const USER: &str = "robot$plinth-ci";
+    const PASSWORD: &str = "tok3n-s3cret-pa55";
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(issuer) = token::Issuer::start(dir.path(), USER, PASSWORD) else {
+        return;
+    };
+    let realm = issuer.realm();
+    let cert = dir.path().join("cert.pem");
+    std::fs::create_dir_all(dir.path().join("registry")).unwrap();
+    let Some(registry) = plinth_testdata::registry::LocalRegistry::with_tokens(
+        &dir.path().join("registry"),
+        plinth_testdata::registry::TokenAuth {
+            realm: &realm,
+            service: token::SERVICE,
+            issuer: token::ISSUER,
+            rootcertbundle: &cert,
+        },
+    ) else {
+        return;
+    };
+    let src = dir.path().join("src.redb");
+    run(plinth()
+        .args(["db", "import", "--db"])
+        .arg(&src)
+        .arg(data.join("alpine-secdb"))
+        .arg(data.join("osv")));
+    let reference = format!("{}/plinth/db:latest", registry.addr);
+
+    // The credentials as the CronJob has them: a .dockerconfigjson Secret mounted as
+    // $DOCKER_CONFIG/config.json.
+    let docker = dir.path().join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    let auth = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("{USER}:{PASSWORD}"),
+    );
+    std::fs::write(
+        docker.join("config.json"),
+        serde_json::json!({"auths": {&registry.addr: {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    let db = |args: &[&str], db: &Path| {
+        let mut cmd = plinth();
+        cmd.arg("db")
+            .args(args)
+            .arg("--db")
+            .arg(db)
+            .env("DOCKER_CONFIG", &docker)
+            .env("XDG_CONFIG_HOME", dir.path().join("no-config"));
+        cmd
+    };
+    let pushed = run(&mut db(&["push", &reference], &src));
+    let said = String::from_utf8(pushed.stdout).unwrap();
+    assert!(
+        said.starts_with(&format!("pushed {reference}@sha256:")),
+        "{said}"
+    );
+    // The registry sent the client to the token service, which granted the push.
+    let asked: Vec<String> = issuer
+        .fake
+        .hits("/token")
+        .iter()
+        .map(|r| token::unescape(&r.path))
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|p| p.contains("scope=repository:plinth/db:pull,push")),
+        "{asked:?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|p| p.contains(&format!("service={}", token::SERVICE)))
+    );
+
+    let pulled = dir.path().join("runner/vuln.redb");
+    run(&mut db(&["update", "--repository", &reference], &pulled));
+    let info = |path: &Path| {
+        let out = run(plinth()
+            .args(["db", "info", "-f", "json", "--db"])
+            .arg(path));
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for key in ["path", "file_size", "age_seconds"] {
+            v.as_object_mut().unwrap().remove(key);
+        }
+        v
+    };
+    assert_eq!(info(&pulled), info(&src));
+
+    // A wrong password: the token service refuses it; one line, exit 4, the password and
+    // no token printed, nothing installed.
+    let other = dir.path().join("other/vuln.redb");
+    for (args, stdin) in [
+        (
+            vec!["update", "--repository", &reference],
+            "wrong-pa55word\n",
+        ),
+        (vec!["push", &reference], "wrong-pa55word\n"),
+    ] {
+        let db_path = if args[0] == "push" { &src } else { &other };
+        let out = db(&args, db_path)
+            .args(["--username", USER, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(stdin.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            stderr,
+            format!(
+                "plinth: {reference}: the registry's token service rejected the credentials for {} (401 Unauthorized)\n",
+                registry.addr
+            )
+        );
+        for secret in ["wrong-pa55word", PASSWORD, "eyJ"] {
+            assert!(!stderr.contains(secret), "{stderr}");
+        }
+    }
+    assert!(!other.exists(), "no database from a refused pull");
+
+    // No credentials at all: the same one line as for a registry with basic auth.
+    let out = db(&["update", "--repository", &reference], &other)
+        .env("DOCKER_CONFIG", dir.path().join("no-docker-config"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "plinth: {reference}: authentication required (401 Unauthorized); log in with --username and --password-stdin, or `docker login {}`\n",
+            registry.addr
+        )
+    );
+    assert!(!other.exists(), "no database from a refused pull");
 }
