@@ -1331,3 +1331,79 @@ fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
     );
     assert!(!other.exists(), "no database from a refused pull");
 }
+
+/// The CWE ids a CVE 5 record's containers name.
+fn cve5_cwes(data: &Path, id: &str) -> BTreeSet<String> {
+    let mut parts = id.split('-').skip(1);
+    let (Some(year), Some(number)) = (parts.next(), parts.next()) else {
+        return BTreeSet::new();
+    };
+    let bucket = format!("{}xxx", &number[..number.len().saturating_sub(3)]);
+    let path = data.join(format!("cve5-fixture-cves/cves/{year}/{bucket}/{id}.json"));
+    let Ok(bytes) = std::fs::read(path) else {
+        return BTreeSet::new();
+    };
+    let record: Value = serde_json::from_slice(&bytes).unwrap();
+    let containers = &record["containers"];
+    std::iter::once(&containers["cna"])
+        .chain(containers["adp"].as_array().into_iter().flatten())
+        .flat_map(|c| c["problemTypes"].as_array().into_iter().flatten())
+        .flat_map(|p| p["descriptions"].as_array().into_iter().flatten())
+        .filter_map(|d| d["cweId"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn findings_carry_their_records_cwes_in_json_and_sarif() {
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let Some(image) = plinth_testdata::fixture("debian-app.docker.tar") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vuln.redb");
+    run(plinth().args(["db", "import", "--db"]).arg(&db).args(
+        [
+            "osv",
+            "cve5-fixture-cves",
+            "nvd-api-2.0",
+            "debian-tracker-json",
+        ]
+        .map(|f| data.join(f)),
+    ));
+    let scan = |format: &str| -> Value {
+        let out = plinth()
+            .args(["scan", "--offline", "-f", format, "--db"])
+            .arg(&db)
+            .arg(&image)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let json = scan("json");
+    let sarif = scan("sarif");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let mut with_cwe = 0;
+    for finding in json["targets"][0]["findings"].as_array().unwrap() {
+        let id = finding["id"].as_str().unwrap();
+        let cwe: BTreeSet<String> = strings(&finding["cwe"]).into_iter().collect();
+        // Everything the CVE's own record names (NVD and GitHub may name more).
+        let named = cve5_cwes(&data, id);
+        assert!(
+            named.is_subset(&cwe),
+            "{id}: record {named:?}, finding {cwe:?}"
+        );
+        let rule = rules.iter().find(|r| r["id"] == id).unwrap();
+        let tags = strings(&rule["properties"]["tags"]);
+        for c in &cwe {
+            let tag = format!("external/cwe/{}", c.to_lowercase());
+            assert!(tags.contains(&tag), "{id}: {tags:?}");
+        }
+        with_cwe += usize::from(!cwe.is_empty());
+    }
+    println!("{with_cwe} findings of debian-app with CWE ids");
+    assert!(with_cwe > 0);
+}

@@ -28,6 +28,11 @@ pub trait Advisories {
     fn cve_severity(&self, _cve: &str) -> Result<Vec<CveMetric>, DbError> {
         Ok(Vec::new())
     }
+
+    /// The CWE ids filed under a vulnerability id; none unless the source keeps them.
+    fn cwes(&self, _id: &str) -> Result<Vec<String>, DbError> {
+        Ok(Vec::new())
+    }
 }
 
 impl Advisories for Snapshot<'_> {
@@ -42,6 +47,10 @@ impl Advisories for Snapshot<'_> {
     fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
         Snapshot::cve_severity(self, cve)
     }
+
+    fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
+        Snapshot::cwes(self, id)
+    }
 }
 
 impl Advisories for VulnDb {
@@ -55,6 +64,10 @@ impl Advisories for VulnDb {
 
     fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
         VulnDb::cve_severity(self, cve)
+    }
+
+    fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
+        VulnDb::cwes(self, id)
     }
 }
 
@@ -130,6 +143,7 @@ pub fn match_inventory(
                 &b.id,
             ))
     });
+    crate::cwe::attach(&mut findings, db)?;
     let coverage = tally.finish(inventory.os.as_ref(), |eco| db.has_ecosystem(eco))?;
     Ok(TargetReport {
         name: inventory.source.clone(),
@@ -248,6 +262,7 @@ fn finding(
         status,
         fixed_version,
         severity,
+        cwe: Vec::new(),
         title,
         references,
         records: {

@@ -7,7 +7,8 @@
 //! - `advisories`: (ecosystem, package, source) → postcard `Vec<Advisory>`;
 //! - `source_keys`: (source, ecosystem, package) → (), so one source can be replaced without
 //!   scanning every key;
-//! - `cve_severity` and `source_cves`: per-CVE severities (see `severity_table.rs`).
+//! - `cve_severity` and `source_cves`: per-CVE severities (see `severity_table.rs`);
+//! - `cwe` and `source_cwes`: the CWE ids of each vulnerability (see `cwe.rs`).
 //!
 //! Architecture invariant: the file at the database path is only ever replaced whole by
 //! `rename`; a reader that opened it keeps reading its own snapshot, and a failed or interrupted
@@ -24,6 +25,7 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use crate::cve_severity::CveMetric;
+use crate::cwe::{self, CweRows};
 use crate::ecosystem::{canonical_ecosystem, normalize_name};
 use crate::error::DbError;
 use crate::feed::{ParseStats, Records};
@@ -32,7 +34,8 @@ use crate::severity_table::{self, CveRows};
 
 /// Version of the table layout and value encoding. Bump on any change; readers refuse other
 /// versions and writers start afresh.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: the `cwe` tables.
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const SOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("sources");
@@ -206,6 +209,11 @@ impl VulnDb {
         self.snapshot()?.cve_severity(cve)
     }
 
+    /// The CWE ids any source named for the vulnerability `id` (`CVE-…`, `GHSA-…`), sorted.
+    pub fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
+        self.snapshot()?.cwes(id)
+    }
+
     /// Per source, how many CVEs it stated CVSS metrics for (sources without any are absent).
     /// Counted by walking the table's keys (a few dozen ms for NVD's 300,000), so kept out of
     /// [`VulnDb::info`], which every scan reads.
@@ -316,6 +324,13 @@ impl Snapshot<'_> {
     }
 }
 
+impl Snapshot<'_> {
+    /// As [`VulnDb::cwes`], inside this snapshot.
+    pub fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
+        cwe::lookup(self.path, &self.txn, id)
+    }
+}
+
 fn read_meta_u64(path: &Path, txn: &ReadTransaction, key: &str) -> Result<Option<u64>, DbError> {
     let table = match txn.open_table(META) {
         Ok(t) => t,
@@ -355,6 +370,8 @@ pub(crate) struct EncodedRows {
     advisories: Vec<((String, String), Vec<u8>)>,
     /// CVE id → encoded `Vec<CveMetric>`, sorted by CVE id.
     cves: CveRows,
+    /// Vulnerability id → encoded CWE ids, sorted by id.
+    cwes: CweRows,
 }
 
 /// Encodes a parsed source, sorted by key so inserts run in B-tree order, and fills the
@@ -382,6 +399,7 @@ pub(crate) fn encode_records(
     Ok(EncodedRows {
         advisories: rows,
         cves: severity_table::encode(records.cves, &info.name)?,
+        cwes: cwe::encode(records.cwes, &info.name)?,
     })
 }
 
@@ -481,6 +499,7 @@ impl Writer {
                     .map_err(|e| err(&e))?;
             }
             severity_table::replace(&txn, name, &rows.cves).map_err(|e| err(&e))?;
+            cwe::replace(&txn, name, &rows.cwes).map_err(|e| err(&e))?;
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
             sources
@@ -490,12 +509,14 @@ impl Writer {
         txn.commit().map_err(|e| err(&e))
     }
 
-    /// Stores a source that holds only CVE severities: replacing everything it had (`replace`),
-    /// or adding and replacing just the CVEs in `rows` (an incremental NVD update).
+    /// Stores a source that holds only CVE severities and CWE ids: replacing everything it had
+    /// (`replace`), or adding and replacing just the CVEs in `rows` and `cwes` (an incremental
+    /// NVD update).
     pub(crate) fn store_cves(
         &mut self,
         info: &SourceInfo,
         rows: &CveRows,
+        cwes: &CweRows,
         replace: bool,
     ) -> Result<(), DbError> {
         let err = |e: &dyn std::fmt::Display| DbError::store(&self.tmp_path, e);
@@ -504,8 +525,10 @@ impl Writer {
             let name = info.name.as_str();
             if replace {
                 severity_table::replace(&txn, name, rows).map_err(|e| err(&e))?;
+                cwe::replace(&txn, name, cwes).map_err(|e| err(&e))?;
             } else {
                 severity_table::upsert(&txn, name, rows).map_err(|e| err(&e))?;
+                cwe::upsert(&txn, name, cwes).map_err(|e| err(&e))?;
             }
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
@@ -552,6 +575,7 @@ impl Writer {
                 txn.open_table(SOURCE_KEYS).map_err(|e| err(&e))?;
                 txn.open_table(SOURCES).map_err(|e| err(&e))?;
                 severity_table::create(&txn).map_err(|e| err(&e))?;
+                cwe::create(&txn).map_err(|e| err(&e))?;
             }
             txn.commit().map_err(|e| err(&e))?;
         }
@@ -640,6 +664,7 @@ pub(crate) fn copy_sources(from: &Path, writer: &mut Writer) -> Result<Vec<Sourc
         let upper = format!("{name}\0");
         let mut rows = EncodedRows {
             cves: severity_table::rows_of(from, &txn, name)?,
+            cwes: cwe::rows_of(from, &txn, name)?,
             ..EncodedRows::default()
         };
         for item in keys
