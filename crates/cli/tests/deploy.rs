@@ -516,6 +516,48 @@ done
 shift
 exec unshare --root="$root" --pid --fork --mount-proc --setgid "$gid" --setuid "$uid" "$@""#;
 
+/// `unshare` running `argv` in the image: the root and the volumes mounted, then entered as
+/// `user` (`UID:GID`) with nothing but `env`.
+fn in_image(
+    built: &Built,
+    user: &str,
+    env: &[(String, String)],
+    volumes: &[Volume],
+    argv: &[String],
+) -> Command {
+    let (uid, gid) = user.split_once(':').unwrap();
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        RUN,
+        "sh",
+    ])
+    .arg(&built.rootfs)
+    .args([uid, gid]);
+    for v in volumes {
+        // A runtime makes a volume's mount point when the image lacks it.
+        std::fs::create_dir_all(built.rootfs.join(v.at.trim_start_matches('/'))).unwrap();
+        std::fs::set_permissions(v.host, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if !v.read_only {
+            // The pods' fsGroup (their GID) makes writable volumes the group's.
+            run(Command::new("chgrp").args(["-R", gid]).arg(v.host));
+            run(Command::new("chmod").args(["-R", "g+rwX"]).arg(v.host));
+        }
+        cmd.arg(v.host)
+            .args([v.at, if v.read_only { "ro" } else { "rw" }]);
+    }
+    cmd.arg("--")
+        .args(argv)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
 impl Container {
     /// Starts `argv` in the image and waits until the server says it listens.
     fn start(
@@ -525,32 +567,7 @@ impl Container {
         volumes: &[Volume],
         argv: &[String],
     ) -> Container {
-        let (uid, gid) = user.split_once(':').unwrap();
-        let mut cmd = Command::new("unshare");
-        cmd.args([
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
-            RUN,
-            "sh",
-        ])
-        .arg(&built.rootfs)
-        .args([uid, gid]);
-        for v in volumes {
-            // A runtime makes a volume's mount point when the image lacks it.
-            std::fs::create_dir_all(built.rootfs.join(v.at.trim_start_matches('/'))).unwrap();
-            std::fs::set_permissions(v.host, std::fs::Permissions::from_mode(0o755)).unwrap();
-            cmd.arg(v.host)
-                .args([v.at, if v.read_only { "ro" } else { "rw" }]);
-        }
-        let mut child = cmd
-            .arg("--")
-            .args(argv)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k, v)))
+        let mut child = in_image(built, user, env, volumes, argv)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -1181,42 +1198,33 @@ mod token {
     }
 }
 
-#[test]
-fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
-    const USER: &str = "robot$plinth-ci";
-    const PASSWORD: &str = "tok3n-s3cret-pa55";
-    let Some(data) = plinth_testdata::vulndata() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let Some(issuer) = token::Issuer::start(dir.path(), USER, PASSWORD) else {
-        return;
-    };
+/// The user the token service knows, and the password it takes.
+const USER: &str = "robot$plinth-ci";
+const PASSWORD: &str = "tok3n-s3cret-pa55";
+
+/// Debian's docker-registry taking the tokens of its own token service, and a Docker config
+/// directory holding `USER`'s credentials for it as a `.dockerconfigjson` Secret mounted as
+/// `$DOCKER_CONFIG/config.json` has them.
+struct TokenRegistry {
+    issuer: token::Issuer,
+    registry: plinth_testdata::registry::LocalRegistry,
+    docker: PathBuf,
+}
+
+fn token_registry(dir: &Path) -> Option<TokenRegistry> {
+    let issuer = token::Issuer::start(dir, USER, PASSWORD)?;
     let realm = issuer.realm();
-    let cert = dir.path().join("cert.pem");
-    std::fs::create_dir_all(dir.path().join("registry")).unwrap();
-    let Some(registry) = plinth_testdata::registry::LocalRegistry::with_tokens(
-        &dir.path().join("registry"),
+    std::fs::create_dir_all(dir.join("registry")).unwrap();
+    let registry = plinth_testdata::registry::LocalRegistry::with_tokens(
+        &dir.join("registry"),
         plinth_testdata::registry::TokenAuth {
             realm: &realm,
             service: token::SERVICE,
             issuer: token::ISSUER,
-            rootcertbundle: &cert,
+            rootcertbundle: &dir.join("cert.pem"),
         },
-    ) else {
-        return;
-    };
-    let src = dir.path().join("src.redb");
-    run(plinth()
-        .args(["db", "import", "--db"])
-        .arg(&src)
-        .arg(data.join("alpine-secdb"))
-        .arg(data.join("osv")));
-    let reference = format!("{}/plinth/db:latest", registry.addr);
-
-    // The credentials as the CronJob has them: a .dockerconfigjson Secret mounted as
-    // $DOCKER_CONFIG/config.json.
-    let docker = dir.path().join("docker");
+    )?;
+    let docker = dir.join("docker");
     std::fs::create_dir_all(&docker).unwrap();
     let auth = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
@@ -1227,6 +1235,46 @@ fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
         serde_json::json!({"auths": {&registry.addr: {"auth": auth}}}).to_string(),
     )
     .unwrap();
+    Some(TokenRegistry {
+        issuer,
+        registry,
+        docker,
+    })
+}
+
+/// `db info -f json` without what differs between two copies of the same data.
+fn db_info(path: &Path) -> Value {
+    let out = run(plinth()
+        .args(["db", "info", "-f", "json", "--db"])
+        .arg(path));
+    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["path", "file_size", "age_seconds"] {
+        v.as_object_mut().unwrap().remove(key);
+    }
+    v
+}
+
+#[test]
+fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(TokenRegistry {
+        issuer,
+        registry,
+        docker,
+    }) = token_registry(dir.path())
+    else {
+        return;
+    };
+    let src = dir.path().join("src.redb");
+    run(plinth()
+        .args(["db", "import", "--db"])
+        .arg(&src)
+        .arg(data.join("alpine-secdb"))
+        .arg(data.join("osv")));
+    let reference = format!("{}/plinth/db:latest", registry.addr);
     let db = |args: &[&str], db: &Path| {
         let mut cmd = plinth();
         cmd.arg("db")
@@ -1264,17 +1312,7 @@ fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
 
     let pulled = dir.path().join("runner/vuln.redb");
     run(&mut db(&["update", "--repository", &reference], &pulled));
-    let info = |path: &Path| {
-        let out = run(plinth()
-            .args(["db", "info", "-f", "json", "--db"])
-            .arg(path));
-        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        for key in ["path", "file_size", "age_seconds"] {
-            v.as_object_mut().unwrap().remove(key);
-        }
-        v
-    };
-    assert_eq!(info(&pulled), info(&src));
+    assert_eq!(db_info(&pulled), db_info(&src));
 
     // A wrong password: the token service refuses it; one line, exit 4, the password and
     // no token printed, nothing installed.
@@ -1406,4 +1444,118 @@ fn findings_carry_their_records_cwes_in_json_and_sarif() {
     }
     println!("{with_cwe} findings of debian-app with CWE ids");
     assert!(with_cwe > 0);
+}
+
+#[test]
+fn the_db_cronjob_pushes_from_the_image_as_kubernetes_runs_it() {
+    let Some(built) = built() else { return };
+    let Some(data) = plinth_testdata::vulndata() else {
+        return;
+    };
+    if !have("unshare") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // The token service answers as long as `_issuer` lives.
+    let Some(TokenRegistry {
+        issuer: _issuer,
+        registry,
+        docker,
+    }) = token_registry(dir.path())
+    else {
+        return;
+    };
+    let docs = manifests();
+    let cronjob = manifest(&docs, "CronJob", "plinth-db-update");
+    let pod = pod_spec(&cronjob);
+    let security = &pod["securityContext"];
+    let user = format!("{}:{}", security["runAsUser"], security["runAsGroup"]);
+    let push = pod["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "push")
+        .expect("the push container");
+
+    // ENTRYPOINT + args, the example registry replaced by the test's.
+    let mut argv = strings(&built.config()["Entrypoint"]);
+    argv.extend(
+        strings(&push["args"])
+            .into_iter()
+            .map(|a| a.replace("registry.example.com", &registry.addr)),
+    );
+    let reference = argv
+        .iter()
+        .find(|a| a.starts_with(&registry.addr))
+        .unwrap()
+        .clone();
+    let db = argv[argv.iter().position(|a| a == "--db").unwrap() + 1].clone();
+
+    // The volumes: the claim holds the database the update container left; the Secret is the
+    // Docker config, at the path its items give.
+    let claim = dir.path().join("claim");
+    std::fs::create_dir_all(&claim).unwrap();
+    let mut volumes = Vec::new();
+    for mount in push["volumeMounts"].as_array().unwrap() {
+        let volume = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == mount["name"])
+            .unwrap();
+        let at = mount["mountPath"].as_str().unwrap();
+        let host = if volume.get("persistentVolumeClaim").is_some() {
+            let file = db
+                .strip_prefix(&format!("{at}/"))
+                .expect("--db on the claim");
+            run(plinth()
+                .args(["db", "import", "--db"])
+                .arg(claim.join(file))
+                .arg(data.join("alpine-secdb")));
+            claim.as_path()
+        } else {
+            assert_eq!(volume["secret"]["items"][0]["path"], "config.json");
+            docker.as_path()
+        };
+        volumes.push(Volume {
+            host,
+            at,
+            read_only: mount["readOnly"] == true,
+        });
+    }
+    let mut env: Vec<(String, String)> = strings(&built.config()["Env"])
+        .iter()
+        .map(|e| e.split_once('=').unwrap())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for e in push["env"].as_array().unwrap() {
+        let value = e["value"].as_str().unwrap().to_string();
+        env.push((e["name"].as_str().unwrap().to_string(), value));
+    }
+
+    let out = in_image(built, &user, &env, &volumes, &argv)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.starts_with(&format!("pushed {reference}@sha256:")),
+        "{said}"
+    );
+
+    // What a runner pulls is what the job pushed.
+    let pulled = dir.path().join("runner/vuln.redb");
+    run(plinth()
+        .args(["db", "update", "--db"])
+        .arg(&pulled)
+        .args(["--repository", &reference])
+        .env("DOCKER_CONFIG", &docker));
+    assert_eq!(
+        db_info(&pulled),
+        db_info(&claim.join(db.rsplit('/').next().unwrap()))
+    );
 }
