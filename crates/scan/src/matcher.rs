@@ -29,9 +29,10 @@ pub trait Advisories {
         Ok(Vec::new())
     }
 
-    /// The CWE ids filed under a vulnerability id; none unless the source keeps them.
-    fn cwes(&self, _id: &str) -> Result<Vec<String>, DbError> {
-        Ok(Vec::new())
+    /// For each vulnerability id, the CWE ids filed under it; none unless the source keeps
+    /// them.
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        Ok(vec![Vec::new(); ids.len()])
     }
 }
 
@@ -48,8 +49,8 @@ impl Advisories for Snapshot<'_> {
         Snapshot::cve_severity(self, cve)
     }
 
-    fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
-        Snapshot::cwes(self, id)
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        Snapshot::cwes(self, ids)
     }
 }
 
@@ -66,8 +67,8 @@ impl Advisories for VulnDb {
         VulnDb::cve_severity(self, cve)
     }
 
-    fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
-        VulnDb::cwes(self, id)
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        self.snapshot()?.cwes(ids)
     }
 }
 

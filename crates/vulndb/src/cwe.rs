@@ -111,29 +111,38 @@ pub(crate) fn create(txn: &WriteTransaction) -> Result<(), redb::Error> {
     Ok(())
 }
 
-/// The CWE ids any source named for `id`, sorted and without repeats.
-pub(crate) fn lookup(path: &Path, txn: &ReadTransaction, id: &str) -> Result<Vec<String>, DbError> {
+/// For each of `ids`, the CWE ids any source named for it, sorted and without repeats. The
+/// table is opened once for all of them (opening it costs more than a lookup).
+pub(crate) fn lookup(
+    path: &Path,
+    txn: &ReadTransaction,
+    ids: &[&str],
+) -> Result<Vec<Vec<String>>, DbError> {
     let table = match txn.open_table(CWE) {
         Ok(t) => t,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![Vec::new(); ids.len()]),
         Err(e) => return Err(DbError::store(path, e)),
     };
-    let upper = format!("{id}\0");
-    let mut out = BTreeSet::new();
-    for item in table
-        .range((id, "")..(upper.as_str(), ""))
-        .map_err(|e| DbError::store(path, e))?
-    {
-        let (key, value) = item.map_err(|e| DbError::store(path, e))?;
-        let list: Vec<String> =
-            postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
-                path: path.into(),
-                key: format!("cwe {} ({})", key.value().0, key.value().1),
-                message: e.to_string(),
-            })?;
-        out.extend(list);
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let upper = format!("{id}\0");
+        let mut cwes = BTreeSet::new();
+        for item in table
+            .range((*id, "")..(upper.as_str(), ""))
+            .map_err(|e| DbError::store(path, e))?
+        {
+            let (key, value) = item.map_err(|e| DbError::store(path, e))?;
+            let list: Vec<String> =
+                postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
+                    path: path.into(),
+                    key: format!("cwe {} ({})", key.value().0, key.value().1),
+                    message: e.to_string(),
+                })?;
+            cwes.extend(list);
+        }
+        out.push(cwes.into_iter().collect());
     }
-    Ok(out.into_iter().collect())
+    Ok(out)
 }
 
 /// The rows `source` stored, for copying it into another database.

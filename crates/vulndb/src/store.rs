@@ -211,7 +211,7 @@ impl VulnDb {
 
     /// The CWE ids any source named for the vulnerability `id` (`CVE-…`, `GHSA-…`), sorted.
     pub fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
-        self.snapshot()?.cwes(id)
+        Ok(self.snapshot()?.cwes(&[id])?.pop().unwrap_or_default())
     }
 
     /// Per source, how many CVEs it stated CVSS metrics for (sources without any are absent).
@@ -325,9 +325,9 @@ impl Snapshot<'_> {
 }
 
 impl Snapshot<'_> {
-    /// As [`VulnDb::cwes`], inside this snapshot.
-    pub fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
-        cwe::lookup(self.path, &self.txn, id)
+    /// As [`VulnDb::cwes`] for each of `ids`, inside this snapshot.
+    pub fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        cwe::lookup(self.path, &self.txn, ids)
     }
 }
 
