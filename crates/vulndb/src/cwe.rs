@@ -125,17 +125,21 @@ pub(crate) fn lookup(
     };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let upper = format!("{id}\0");
         let mut cwes = BTreeSet::new();
+        // Open-ended, stopped at the next id: bounding both ends walks the B-tree down twice.
         for item in table
-            .range((*id, "")..(upper.as_str(), ""))
+            .range((*id, "")..)
             .map_err(|e| DbError::store(path, e))?
         {
             let (key, value) = item.map_err(|e| DbError::store(path, e))?;
+            let (at, source) = key.value();
+            if at != *id {
+                break;
+            }
             let list: Vec<String> =
                 postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
                     path: path.into(),
-                    key: format!("cwe {} ({})", key.value().0, key.value().1),
+                    key: format!("cwe {at} ({source})"),
                     message: e.to_string(),
                 })?;
             cwes.extend(list);
