@@ -1447,7 +1447,7 @@ fn findings_carry_their_records_cwes_in_json_and_sarif() {
 }
 
 #[test]
-fn the_db_cronjob_pushes_from_the_image_as_kubernetes_runs_it() {
+fn the_db_cronjob_updates_then_pushes_from_the_image_as_kubernetes_runs_it() {
     let Some(built) = built() else { return };
     let Some(data) = plinth_testdata::vulndata() else {
         return;
@@ -1465,97 +1465,124 @@ fn the_db_cronjob_pushes_from_the_image_as_kubernetes_runs_it() {
     else {
         return;
     };
+    // Upstream is out of reach: a mirror serving Alpine 3.9's real secdb stands in, named by a
+    // db.conf the test puts on the job's /tmp volume.
+    let secdb = std::fs::read(data.join("alpine-secdb/v3.9/main.json")).unwrap();
+    let mirror = fake::Fake::start(move |req| match req.path.as_str() {
+        "/v3.9/main.json" => fake::Reply::Full {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: secdb.clone(),
+        },
+        _ => fake::Reply::status(404),
+    });
     let docs = manifests();
     let cronjob = manifest(&docs, "CronJob", "plinth-db-update");
     let pod = pod_spec(&cronjob);
     let security = &pod["securityContext"];
     let user = format!("{}:{}", security["runAsUser"], security["runAsGroup"]);
-    let push = pod["containers"]
+
+    // The pod's volumes: the claim and each emptyDir a directory, the Secret the Docker config
+    // at the path its items give.
+    let mut hosts: Vec<(String, PathBuf)> = Vec::new();
+    for volume in pod["volumes"].as_array().unwrap() {
+        let name = volume["name"].as_str().unwrap();
+        let host = if volume.get("secret").is_some() {
+            assert_eq!(volume["secret"]["items"][0]["path"], "config.json");
+            docker.clone()
+        } else {
+            let d = dir.path().join("volumes").join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            d
+        };
+        hosts.push((name.to_string(), host));
+    }
+    let host_of = |name: &Value| &hosts.iter().find(|(n, _)| n == name).unwrap().1;
+
+    let containers = pod["initContainers"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["name"] == "push")
-        .expect("the push container");
-
-    // ENTRYPOINT + args, the example registry replaced by the test's.
-    let mut argv = strings(&built.config()["Entrypoint"]);
-    argv.extend(
-        strings(&push["args"])
-            .into_iter()
-            .map(|a| a.replace("registry.example.com", &registry.addr)),
-    );
-    let reference = argv
-        .iter()
-        .find(|a| a.starts_with(&registry.addr))
-        .unwrap()
-        .clone();
-    let db = argv[argv.iter().position(|a| a == "--db").unwrap() + 1].clone();
-
-    // The volumes: the claim holds the database the update container left; the Secret is the
-    // Docker config, at the path its items give.
-    let claim = dir.path().join("claim");
-    std::fs::create_dir_all(&claim).unwrap();
-    let mut volumes = Vec::new();
-    for mount in push["volumeMounts"].as_array().unwrap() {
-        let volume = pod["volumes"]
-            .as_array()
-            .unwrap()
+        .chain(pod["containers"].as_array().unwrap());
+    let mut db = String::new();
+    let mut reference = String::new();
+    for container in containers {
+        let name = container["name"].as_str().unwrap();
+        let mut argv = strings(&built.config()["Entrypoint"]);
+        argv.extend(
+            strings(&container["args"])
+                .into_iter()
+                .map(|a| a.replace("registry.example.com", &registry.addr)),
+        );
+        db = argv[argv.iter().position(|a| a == "--db").unwrap() + 1].clone();
+        let mut env: Vec<(String, String)> = strings(&built.config()["Env"])
             .iter()
-            .find(|v| v["name"] == mount["name"])
+            .map(|e| e.split_once('=').unwrap())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for e in container["env"].as_array().into_iter().flatten() {
+            let value = e["value"].as_str().unwrap().to_string();
+            env.push((e["name"].as_str().unwrap().to_string(), value));
+        }
+        let mut volumes = Vec::new();
+        for mount in container["volumeMounts"].as_array().unwrap() {
+            let at = mount["mountPath"].as_str().unwrap();
+            let host = host_of(&mount["name"]);
+            if at == "/tmp" {
+                let conf = host.join("config/plinth/db.conf");
+                std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "mirror = http://{}\necosystems = Alpine\nalpine = v3.9/main\n",
+                        mirror.addr
+                    ),
+                )
+                .unwrap();
+                env.push(("XDG_CONFIG_HOME".into(), "/tmp/config".into()));
+            }
+            volumes.push(Volume {
+                host,
+                at,
+                read_only: mount["readOnly"] == true,
+            });
+        }
+        let out = in_image(built, &user, &env, &volumes, &argv)
+            .output()
             .unwrap();
-        let at = mount["mountPath"].as_str().unwrap();
-        let host = if volume.get("persistentVolumeClaim").is_some() {
-            let file = db
-                .strip_prefix(&format!("{at}/"))
-                .expect("--db on the claim");
-            run(plinth()
-                .args(["db", "import", "--db"])
-                .arg(claim.join(file))
-                .arg(data.join("alpine-secdb")));
-            claim.as_path()
-        } else {
-            assert_eq!(volume["secret"]["items"][0]["path"], "config.json");
-            docker.as_path()
-        };
-        volumes.push(Volume {
-            host,
-            at,
-            read_only: mount["readOnly"] == true,
-        });
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if let Some(pushed) = said.strip_prefix("pushed ") {
+            reference = pushed.split('@').next().unwrap().to_string();
+        }
     }
-    let mut env: Vec<(String, String)> = strings(&built.config()["Env"])
+    assert_eq!(
+        mirror.hits("/v3.9/main.json").len(),
+        1,
+        "the update read the mirror"
+    );
+    assert_eq!(reference, format!("{}/plinth/db:latest", registry.addr));
+
+    // The claim holds the mirror's data, and a runner pulls exactly that.
+    let (mount, file) = db.rsplit_once('/').unwrap();
+    let claim = &pod["initContainers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|e| e.split_once('=').unwrap())
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    for e in push["env"].as_array().unwrap() {
-        let value = e["value"].as_str().unwrap().to_string();
-        env.push((e["name"].as_str().unwrap().to_string(), value));
-    }
-
-    let out = in_image(built, &user, &env, &volumes, &argv)
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{said}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        said.starts_with(&format!("pushed {reference}@sha256:")),
-        "{said}"
-    );
-
-    // What a runner pulls is what the job pushed.
+        .find(|m| m["mountPath"] == mount)
+        .unwrap()["name"];
+    let built_db = host_of(claim).join(file);
+    let sources = db_info(&built_db)["sources"].to_string();
+    assert!(sources.contains("alpine-secdb/v3.9/main"), "{sources}");
     let pulled = dir.path().join("runner/vuln.redb");
     run(plinth()
         .args(["db", "update", "--db"])
         .arg(&pulled)
         .args(["--repository", &reference])
         .env("DOCKER_CONFIG", &docker));
-    assert_eq!(
-        db_info(&pulled),
-        db_info(&claim.join(db.rsplit('/').next().unwrap()))
-    );
+    assert_eq!(db_info(&pulled), db_info(&built_db));
 }
