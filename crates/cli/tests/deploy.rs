@@ -281,6 +281,15 @@ impl Built {
     fn config(&self) -> Value {
         OciImage::open(&self.layout).config["config"].clone()
     }
+
+    /// The config's `Env` as (name, value) pairs: what a runtime starts the container with.
+    fn env(&self) -> Vec<(String, String)> {
+        strings(&self.config()["Env"])
+            .iter()
+            .map(|e| e.split_once('=').unwrap())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
 #[test]
@@ -688,15 +697,7 @@ fn the_image_runs_as_65532_and_answers_health_and_readiness() {
         return;
     }
     let config = built.config();
-    let env: Vec<(String, String)> = config["Env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let (k, v) = e.as_str().unwrap().split_once('=').unwrap();
-            (k.to_string(), v.to_string())
-        })
-        .collect();
+    let env = built.env();
     // The database where the image's PLINTH_DB says, on a volume of its own.
     let db_path = &env.iter().find(|(k, _)| k == "PLINTH_DB").unwrap().1;
     let (mount, file) = db_path.rsplit_once('/').unwrap();
@@ -996,11 +997,7 @@ fn the_server_deployment_runs_in_the_image_as_kubernetes_starts_it() {
 
     // The image's environment, then the container's (a Secret's value resolved).
     let secret = manifest(&docs, "Secret", "plinth-server");
-    let mut env: Vec<(String, String)> = strings(&built.config()["Env"])
-        .iter()
-        .map(|e| e.split_once('=').unwrap())
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let mut env = built.env();
     for e in spec["env"].as_array().unwrap() {
         let value = match e["value"].as_str() {
             Some(v) => v.to_string(),
@@ -1372,27 +1369,6 @@ fn push_with_a_bearer_token_round_trips_and_a_wrong_password_is_one_line() {
     assert!(!other.exists(), "no database from a refused pull");
 }
 
-/// The CWE ids a CVE 5 record's containers name.
-fn cve5_cwes(data: &Path, id: &str) -> BTreeSet<String> {
-    let mut parts = id.split('-').skip(1);
-    let (Some(year), Some(number)) = (parts.next(), parts.next()) else {
-        return BTreeSet::new();
-    };
-    let bucket = format!("{}xxx", &number[..number.len().saturating_sub(3)]);
-    let path = data.join(format!("cve5-fixture-cves/cves/{year}/{bucket}/{id}.json"));
-    let Ok(bytes) = std::fs::read(path) else {
-        return BTreeSet::new();
-    };
-    let record: Value = serde_json::from_slice(&bytes).unwrap();
-    let containers = &record["containers"];
-    std::iter::once(&containers["cna"])
-        .chain(containers["adp"].as_array().into_iter().flatten())
-        .flat_map(|c| c["problemTypes"].as_array().into_iter().flatten())
-        .flat_map(|p| p["descriptions"].as_array().into_iter().flatten())
-        .filter_map(|d| d["cweId"].as_str().map(str::to_string))
-        .collect()
-}
-
 #[test]
 fn findings_carry_their_records_cwes_in_json_and_sarif() {
     let Some(data) = plinth_testdata::vulndata() else {
@@ -1431,7 +1407,9 @@ fn findings_carry_their_records_cwes_in_json_and_sarif() {
         let id = finding["id"].as_str().unwrap();
         let cwe: BTreeSet<String> = strings(&finding["cwe"]).into_iter().collect();
         // Everything the CVE's own record names (NVD and GitHub may name more).
-        let named = cve5_cwes(&data, id);
+        let named = plinth_testdata::cve5::record(id)
+            .map(|r| plinth_testdata::cve5::cwes(&r))
+            .unwrap_or_default();
         assert!(
             named.is_subset(&cwe),
             "{id}: record {named:?}, finding {cwe:?}"
@@ -1517,11 +1495,7 @@ fn the_db_cronjob_updates_then_pushes_from_the_image_as_kubernetes_runs_it() {
                 .map(|a| a.replace("registry.example.com", &registry.addr)),
         );
         db = argv[argv.iter().position(|a| a == "--db").unwrap() + 1].clone();
-        let mut env: Vec<(String, String)> = strings(&built.config()["Env"])
-            .iter()
-            .map(|e| e.split_once('=').unwrap())
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut env = built.env();
         for e in container["env"].as_array().into_iter().flatten() {
             let value = e["value"].as_str().unwrap().to_string();
             env.push((e["name"].as_str().unwrap().to_string(), value));

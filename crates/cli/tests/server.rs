@@ -852,7 +852,7 @@ fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
             continue;
         };
         let id = item["id"].as_str().unwrap();
-        let Some(record) = cve5_record(&data, id) else {
+        let Some(record) = plinth_testdata::cve5::record(id) else {
             continue;
         };
         let cisa = record["containers"]["adp"]
@@ -901,22 +901,14 @@ fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
             &local_cwe,
             "{item}"
         );
-        let named: Vec<Value> = cve5_record(&data, id)
-            .iter()
-            .flat_map(|r| {
-                let adp = r["containers"]["adp"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                std::iter::once(r["containers"]["cna"].clone()).chain(adp)
-            })
-            .flat_map(|c| c["problemTypes"].as_array().cloned().unwrap_or_default())
-            .flat_map(|p| p["descriptions"].as_array().cloned().unwrap_or_default())
-            .filter_map(|d| d.get("cweId").cloned())
-            .collect();
+        let named = plinth_testdata::cve5::record(id)
+            .map(|r| plinth_testdata::cve5::cwes(&r))
+            .unwrap_or_default();
         for cwe in &named {
             assert!(
-                item["cwe_ids"].as_array().is_some_and(|l| l.contains(cwe)),
+                item["cwe_ids"]
+                    .as_array()
+                    .is_some_and(|l| l.contains(&cwe.as_str().into())),
                 "{id}: its CVE 5 record names {cwe}: {item}"
             );
         }
@@ -933,15 +925,6 @@ fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
         !body.contains("not-the-token"),
         "the token is never echoed: {body}"
     );
-}
-
-/// The CVE 5 record of `id` among the fixture records, if there is one.
-fn cve5_record(data: &Path, id: &str) -> Option<Value> {
-    let year = id.split('-').nth(1)?;
-    let number = id.split('-').nth(2)?;
-    let bucket = format!("{}xxx", &number[..number.len() - 3]);
-    let path = data.join(format!("cve5-fixture-cves/cves/{year}/{bucket}/{id}.json"));
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// The CVSS 3.1 vector a CVE 5 container states.

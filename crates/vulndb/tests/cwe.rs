@@ -56,13 +56,7 @@ fn cve5(doc: &Value, expected: &mut Expected) {
     if doc["cveMetadata"]["state"] == "REJECTED" {
         return;
     }
-    let containers =
-        std::iter::once(&doc["containers"]["cna"]).chain(strs(&doc["containers"]["adp"]));
-    let cwes = containers
-        .flat_map(|c| strs(&c["problemTypes"]))
-        .flat_map(|p| strs(&p["descriptions"]))
-        .filter_map(|d| d["cweId"].as_str().map(str::to_string));
-    file(expected, id, cwes.collect::<Vec<_>>());
+    file(expected, id, plinth_testdata::cve5::cwes(doc));
 }
 
 /// NVD: `weaknesses[].description[].value`, NVD's placeholders left out.
