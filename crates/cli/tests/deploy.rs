@@ -657,7 +657,8 @@ fn listen_on(argv: &mut [String], port: u16) -> String {
     std::mem::replace(&mut argv[at], format!("127.0.0.1:{port}"))
 }
 
-/// GET on loopback without a token (as a kubelet probes): status and JSON body.
+/// GET on loopback, with the server's token or without (as a kubelet probes): status and JSON
+/// body (`Null` when not JSON).
 fn get(port: u16, path: &str, token: Option<&str>) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -915,8 +916,8 @@ fn manifests_use_only_what_the_binary_has() {
         for env in container["env"].as_array().into_iter().flatten() {
             let var = env["name"].as_str().unwrap();
             match var {
-                // Docker's own variable for config.json (push_with_a_bearer_token… uses it
-                // as the CronJob mounts it) and the XDG cache home the help names.
+                // Docker's own variable for config.json (the CronJob test pushes with it as
+                // the manifest mounts it) and the XDG cache home the help names.
                 "DOCKER_CONFIG" => {}
                 "XDG_CACHE_HOME" => assert!(help.contains("$XDG_CACHE_HOME"), "{help}"),
                 _ => assert!(
