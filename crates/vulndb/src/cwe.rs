@@ -2,7 +2,7 @@
 //! carry them (Harbor's `cwe_ids`, SARIF rule tags, plinth JSON). Read from CVE JSON 5
 //! records (`problemTypes[].descriptions[].cweId`, CNA and ADP containers), NVD CVE API 2.0
 //! (`weaknesses[].description[].value`) and GitHub's OSV records
-//! (`database_specific.cwe_ids`, filed under the record's id and its CVE aliases).
+//! (`database_specific.cwe_ids`, filed under the record's id and each of its aliases).
 //!
 //! Stored like the CVE severities (`severity_table.rs`), in tables of their own:
 //! - `cwe`: (vulnerability id, source) → postcard `Vec<String>` (`CWE-79`, sorted);
