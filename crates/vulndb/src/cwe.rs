@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 
 use crate::error::DbError;
 
@@ -111,42 +111,50 @@ pub(crate) fn create(txn: &WriteTransaction) -> Result<(), redb::Error> {
     Ok(())
 }
 
-/// For each of `ids`, the CWE ids any source named for it, sorted and without repeats. The
-/// table is opened once for all of them (opening it costs more than a lookup).
-pub(crate) fn lookup(
-    path: &Path,
-    txn: &ReadTransaction,
-    ids: &[&str],
-) -> Result<Vec<Vec<String>>, DbError> {
-    let table = match txn.open_table(CWE) {
-        Ok(t) => t,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![Vec::new(); ids.len()]),
-        Err(e) => return Err(DbError::store(path, e)),
-    };
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let mut cwes = BTreeSet::new();
-        // Open-ended, stopped at the next id: bounding both ends walks the B-tree down twice.
-        for item in table
-            .range((*id, "")..)
-            .map_err(|e| DbError::store(path, e))?
-        {
-            let (key, value) = item.map_err(|e| DbError::store(path, e))?;
-            let (at, source) = key.value();
-            if at != *id {
-                break;
-            }
-            let list: Vec<String> =
-                postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
-                    path: path.into(),
-                    key: format!("cwe {at} ({source})"),
-                    message: e.to_string(),
-                })?;
-            cwes.extend(list);
+/// The `cwe` table of one read transaction, opened once for all its lookups.
+pub(crate) struct CweTable(Option<ReadOnlyTable<(&'static str, &'static str), &'static [u8]>>);
+
+impl CweTable {
+    pub(crate) fn open(path: &Path, txn: &ReadTransaction) -> Result<CweTable, DbError> {
+        match txn.open_table(CWE) {
+            Ok(t) => Ok(CweTable(Some(t))),
+            // Written before CWE ids were kept: none is known.
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(CweTable(None)),
+            Err(e) => Err(DbError::store(path, e)),
         }
-        out.push(cwes.into_iter().collect());
     }
-    Ok(out)
+
+    /// For each of `ids`, the CWE ids any source named for it, sorted and without repeats.
+    pub(crate) fn lookup(&self, path: &Path, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        let Some(table) = &self.0 else {
+            return Ok(vec![Vec::new(); ids.len()]);
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut cwes = BTreeSet::new();
+            // Open-ended, stopped at the next id: bounding both ends walks the B-tree down
+            // twice.
+            for item in table
+                .range((*id, "")..)
+                .map_err(|e| DbError::store(path, e))?
+            {
+                let (key, value) = item.map_err(|e| DbError::store(path, e))?;
+                let (at, source) = key.value();
+                if at != *id {
+                    break;
+                }
+                let list: Vec<String> =
+                    postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
+                        path: path.into(),
+                        key: format!("cwe {at} ({source})"),
+                        message: e.to_string(),
+                    })?;
+                cwes.extend(list);
+            }
+            out.push(cwes.into_iter().collect());
+        }
+        Ok(out)
+    }
 }
 
 /// The rows `source` stored, for copying it into another database.

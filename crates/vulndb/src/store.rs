@@ -327,7 +327,7 @@ impl Snapshot<'_> {
 impl Snapshot<'_> {
     /// As [`VulnDb::cwes`] for each of `ids`, inside this snapshot.
     pub fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
-        cwe::lookup(self.path, &self.txn, ids)
+        cwe::CweTable::open(self.path, &self.txn)?.lookup(self.path, ids)
     }
 }
 
