@@ -1,9 +1,12 @@
 //! Which advisories apply to a package: the database key (ecosystem with distro release, and
 //! the package name as that ecosystem's advisories name it) and the version to compare.
 
+use std::borrow::Cow;
+
 use plinth_catalog::{Os, PackageType};
 use plinth_sbom::Found;
 use plinth_version::Scheme;
+use plinth_vulndb::Advisory;
 
 /// The database lookups for one package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,6 +24,17 @@ pub struct Query {
     /// (`ecosystem`, `name`) for most; Ubuntu adds its Pro (ESM) key, Red Hat one key per
     /// product stream, under the binary and the source name.
     pub lookups: Vec<(String, String)>,
+    /// Red Hat only: whether the package comes from a module stream, which decides what its
+    /// lookups may return (see [`crate::redhat::admit`]).
+    pub modularity: Option<Modularity>,
+}
+
+/// Where a Red Hat rpm was built: in a module stream (`nodejs:18`, from its modularity label)
+/// or outside modules.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Modularity {
+    Outside,
+    Stream(String),
 }
 
 impl Query {
@@ -31,6 +45,16 @@ impl Query {
             ecosystem,
             name,
             version,
+            modularity: None,
+        }
+    }
+
+    /// The advisory as this package may see it when read under `key_name`, or `None`: the
+    /// shared record itself unless a filter took entries out of it.
+    pub fn admit<'a>(&self, key_name: &str, advisory: &'a Advisory) -> Option<Cow<'a, Advisory>> {
+        match &self.modularity {
+            Some(modularity) => crate::redhat::admit(modularity, key_name, advisory),
+            None => Some(Cow::Borrowed(advisory)),
         }
     }
 
@@ -210,13 +234,21 @@ pub fn query(found: &Found, os: Option<&Os>, content_sets: &[String]) -> Result<
                 return Ok(Query::single(ecosystem, p.name.clone(), p.version.clone()));
             }
             if let Some(major) = ecosystem.strip_prefix("Red Hat:") {
+                let modularity = match p
+                    .modularity_label
+                    .as_deref()
+                    .and_then(plinth_vulndb::stream_of_label)
+                {
+                    Some(stream) => Modularity::Stream(stream),
+                    None => Modularity::Outside,
+                };
                 return Ok(red_hat_query(
                     &ecosystem,
                     major,
-                    &p.name,
-                    source,
+                    (&p.name, source),
                     &p.version,
                     content_sets,
+                    modularity,
                 ));
             }
             let version = match p.kind {
@@ -245,20 +277,31 @@ fn ubuntu_pro(ecosystem: &str) -> Option<String> {
 }
 
 /// Red Hat keys its records by CPE product and by binary package name (unfixed states by
-/// source name): every product stream of the image, under both names.
+/// source name): every product stream of the image, under both names. A modular rpm is also
+/// looked up under its module stream's names (`nodejs:18::nodejs`).
 fn red_hat_query(
     ecosystem: &str,
     major: &str,
-    binary: &str,
-    source: &str,
+    (binary, source): (&str, &str),
     version: &str,
     content_sets: &[String],
+    modularity: Modularity,
 ) -> Query {
+    let mut names = vec![binary.to_string()];
+    if source != binary {
+        names.push(source.to_string());
+    }
+    if let Modularity::Stream(stream) = &modularity {
+        let modular: Vec<String> = names
+            .iter()
+            .map(|n| plinth_vulndb::modular_name(stream, n))
+            .collect();
+        names.extend(modular);
+    }
     let mut lookups = Vec::new();
     for key in crate::redhat::keys(major, content_sets) {
-        lookups.push((key.clone(), binary.to_string()));
-        if source != binary {
-            lookups.push((key, source.to_string()));
+        for name in &names {
+            lookups.push((key.clone(), name.clone()));
         }
     }
     Query {
@@ -266,6 +309,7 @@ fn red_hat_query(
         name: binary.to_string(),
         version: version.to_string(),
         lookups,
+        modularity: Some(modularity),
     }
 }
 

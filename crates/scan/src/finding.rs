@@ -131,6 +131,10 @@ pub struct Finding {
     /// The name advisories know the package by, when it differs (source package, origin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_package: Option<String>,
+    /// The RHEL module stream the package was built in (`nodejs:18`), whose advisories alone
+    /// it was matched against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_stream: Option<String>,
     pub status: FixStatus,
     /// The smallest version that resolves the problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]

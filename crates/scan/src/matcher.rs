@@ -2,7 +2,9 @@
 //! range evaluation with the ecosystem's version order, records of one problem folded into one
 //! finding.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use plinth_sbom::{Found, Inventory};
 use plinth_vulndb::{
@@ -10,43 +12,42 @@ use plinth_vulndb::{
 };
 
 use crate::coverage::{GapKind, Tally};
-use crate::ecosystem::{self, NoQuery, Query};
+use crate::ecosystem::{self, Modularity, NoQuery, Query};
 use crate::finding::{Finding, FixStatus, Origin, TargetReport};
 use crate::range::{self, Order};
 use crate::severity::{CveMetrics, choose_severity};
 
 /// Where advisories come from: the database, or anything else that answers the same question
-/// (tests use a map).
+/// (tests use a map). Lists come shared, so a source that keeps them (the server's per-snapshot
+/// memo) hands out the same list to every scan without copying it.
 pub trait Advisories {
-    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError>;
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Arc<[Advisory]>, DbError>;
     /// True when anything at all is known under `ecosystem`: what tells "no findings" from
     /// "no data" (see [`crate::coverage`]).
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError>;
 
     /// The CVSS metrics NVD, the CNA and ADPs stated for a CVE; none unless the source keeps
     /// per-CVE severities.
-    fn cve_severity(&self, _cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        Ok(Vec::new())
+    fn cve_severity(&self, _cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
+        Ok(Arc::new([]))
     }
 
-    /// For each vulnerability id, the CWE ids filed under it; none unless the source keeps
-    /// them.
-    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
-        Ok(vec![Vec::new(); ids.len()])
-    }
+    /// For each vulnerability id, the CWE ids filed under it. No default: a wrapper that
+    /// forgot it would drop every finding's CWE ids without a word.
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError>;
 }
 
 impl Advisories for Snapshot<'_> {
-    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
-        Snapshot::advisories(self, ecosystem, package)
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Arc<[Advisory]>, DbError> {
+        Snapshot::advisories(self, ecosystem, package).map(Arc::from)
     }
 
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         Snapshot::has_ecosystem(self, ecosystem)
     }
 
-    fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        Snapshot::cve_severity(self, cve)
+    fn cve_severity(&self, cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
+        Snapshot::cve_severity(self, cve).map(Arc::from)
     }
 
     fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
@@ -55,16 +56,16 @@ impl Advisories for Snapshot<'_> {
 }
 
 impl Advisories for VulnDb {
-    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
-        VulnDb::advisories(self, ecosystem, package)
+    fn advisories(&self, ecosystem: &str, package: &str) -> Result<Arc<[Advisory]>, DbError> {
+        VulnDb::advisories(self, ecosystem, package).map(Arc::from)
     }
 
     fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         self.snapshot()?.has_ecosystem(ecosystem)
     }
 
-    fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        VulnDb::cve_severity(self, cve)
+    fn cve_severity(&self, cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
+        VulnDb::cve_severity(self, cve).map(Arc::from)
     }
 
     fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
@@ -80,7 +81,8 @@ pub fn match_inventory(
     base_layers: Option<usize>,
 ) -> Result<TargetReport, DbError> {
     let mut warnings = Vec::new();
-    let mut cache: HashMap<(String, String), Vec<Advisory>> = HashMap::new();
+    // Packages built from one source share its key: each key is read once per scan.
+    let mut cache: HashMap<(String, String), Arc<[Advisory]>> = HashMap::new();
     let mut findings = Vec::new();
     let mut tally = Tally::default();
     let mut cve_metrics = CveMetrics::new(db);
@@ -105,18 +107,20 @@ pub fn match_inventory(
             query.lookups.iter().map(|(eco, _)| eco.as_str()),
             found.package.kind.is_os(),
         );
-        let mut advisories: Vec<Advisory> = Vec::new();
         for key in &query.lookups {
             if !cache.contains_key(key) {
                 let list = db.advisories(&key.0, &key.1)?;
                 cache.insert(key.clone(), list);
             }
-            advisories.extend(cache[key].iter().cloned());
         }
+        let advisories = query
+            .lookups
+            .iter()
+            .flat_map(|key| cache[key].iter().filter_map(|a| query.admit(&key.1, a)));
         findings.extend(match_package(
             found,
             &query,
-            advisories,
+            advisories.collect(),
             inventory,
             base_layers,
             &mut cve_metrics,
@@ -163,7 +167,7 @@ pub fn match_inventory(
 fn match_package(
     found: &Found,
     query: &Query,
-    advisories: Vec<Advisory>,
+    advisories: Vec<Cow<'_, Advisory>>,
     inventory: &Inventory,
     base_layers: Option<usize>,
     cve_metrics: &mut CveMetrics,
@@ -193,10 +197,11 @@ fn match_package(
             }
             None => FixStatus::Affected,
         };
+        let records: Vec<&Advisory> = group.iter().map(|a| &**a).collect();
         out.push(finding(
             found,
             query,
-            &group,
+            &records,
             (status, fixed_version),
             inventory,
             base_layers,
@@ -209,7 +214,7 @@ fn match_package(
 fn finding(
     found: &Found,
     query: &Query,
-    group: &[Advisory],
+    group: &[&Advisory],
     (status, fixed_version): (FixStatus, Option<String>),
     inventory: &Inventory,
     base_layers: Option<usize>,
@@ -227,9 +232,8 @@ fn finding(
         .filter(|i| **i != id)
         .map(|i| i.to_string())
         .collect();
-    let records: Vec<&Advisory> = group.iter().collect();
     let cve_ids = std::iter::once(id.as_str()).chain(ids.iter().copied());
-    let severity = choose_severity(&records, cve_metrics.first_scored(cve_ids)?);
+    let severity = choose_severity(group, &cve_metrics.first_scored(cve_ids)?);
     let mut references: Vec<String> = Vec::new();
     for r in group.iter().flat_map(|a| a.references.iter()) {
         if !references.contains(r) {
@@ -260,6 +264,10 @@ fn finding(
         line: p.line,
         ecosystem: query.ecosystem.clone(),
         source_package: (query.name != p.name).then(|| query.name.clone()),
+        module_stream: match &query.modularity {
+            Some(Modularity::Stream(stream)) => Some(stream.clone()),
+            _ => None,
+        },
         status,
         fixed_version,
         severity,

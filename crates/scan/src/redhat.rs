@@ -15,6 +15,55 @@
 //! Other repositories (OpenShift's `rhocp-…`, third parties) map to nothing. An image with no
 //! content set that maps (UBI 9 base images carry none) is matched against BaseOS and AppStream
 //! of its major release, as Trivy does.
+//!
+//! Module streams: an rpm built in one (`nodejs:18`, from its modularity label) is matched only
+//! against that stream's advisories, and an rpm outside modules never against a module's
+//! ([`admit`]).
+
+use std::borrow::Cow;
+
+use plinth_vulndb::{Advisory, Affected, Event, is_module_build};
+
+use crate::ecosystem::Modularity;
+
+/// What a Red Hat package may see of `advisory`, read under `key_name`.
+///
+/// Under a module stream's name (`nodejs:18::nodejs`) the lookup itself was that stream's, so
+/// the advisory is whole. Under a plain name it may hold modular fixes too: Red Hat's OSV export
+/// names modular rpms by their plain name (its converter drops the module), so there only the
+/// fix's release tells a module build (`.module+el8…`). A modular package keeps just those
+/// entries, a package outside modules just the others.
+pub fn admit<'a>(
+    modularity: &Modularity,
+    key_name: &str,
+    advisory: &'a Advisory,
+) -> Option<Cow<'a, Advisory>> {
+    if key_name.contains("::") {
+        return Some(Cow::Borrowed(advisory));
+    }
+    let want_modular = matches!(modularity, Modularity::Stream(_));
+    let keep = |entry: &Affected| fixed_in_module_build(entry) == want_modular;
+    if !advisory.affected.iter().any(keep) {
+        return None;
+    }
+    if advisory.affected.iter().all(keep) {
+        return Some(Cow::Borrowed(advisory));
+    }
+    let mut kept = advisory.clone();
+    kept.affected.retain(keep);
+    Some(Cow::Owned(kept))
+}
+
+fn fixed_in_module_build(entry: &Affected) -> bool {
+    entry
+        .ranges
+        .iter()
+        .flat_map(|r| &r.events)
+        .any(|e| match e {
+            Event::Fixed(v) | Event::LastAffected(v) => is_module_build(v),
+            _ => false,
+        })
+}
 
 /// The `Red Hat:` database keys for an image of RHEL major `major` with `content_sets`, in a
 /// stable order without repeats.

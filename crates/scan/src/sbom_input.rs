@@ -270,8 +270,11 @@ fn from_cyclonedx(doc: &Value) -> std::result::Result<Inventory, String> {
             if let Some(v) = prop(c, &["aquasecurity:trivy:SrcVersion"]) {
                 f.package.source_version = Some(v.to_string());
             }
-            // plinth's own CycloneDX keeps a lockfile's line, so a scan of it can point there.
+            // plinth's own CycloneDX keeps a lockfile's line, so a scan of it can point there,
+            // and an rpm's module stream, which decides the Red Hat advisories it may see.
             f.package.line = prop(c, &["plinth:location:0:line"]).and_then(|l| l.parse().ok());
+            f.package.modularity_label =
+                prop(c, &["plinth:package:modularityLabel"]).map(str::to_string);
             distros.extend(distro_of(purl));
             inv.packages.push(f);
         }
@@ -377,6 +380,7 @@ fn from_syft(doc: &Value) -> std::result::Result<Inventory, String> {
             if let Some(v) = field("sourceVersion") {
                 f.package.source_version = Some(v.to_string());
             }
+            f.package.modularity_label = field("modularityLabel").map(str::to_string);
             distros.extend(distro_of(purl));
             inv.packages.push(f);
         }

@@ -13,6 +13,7 @@
 //! `unimportant` for a CVE NVD calls critical is the point of a distro rating).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use plinth_vulndb::{Advisory, CveMetric, DbError, SeverityKind, preferred_metric};
 
@@ -103,7 +104,7 @@ fn best_record_cvss<'a>(records: &[&'a Advisory]) -> Option<&'a plinth_vulndb::S
 /// Per-CVE metrics for one scan, each CVE looked up once however many packages it is found in.
 pub(crate) struct CveMetrics<'a> {
     db: &'a dyn Advisories,
-    seen: HashMap<String, Vec<CveMetric>>,
+    seen: HashMap<String, Arc<[CveMetric]>>,
 }
 
 impl<'a> CveMetrics<'a> {
@@ -119,19 +120,21 @@ impl<'a> CveMetrics<'a> {
     pub(crate) fn first_scored<'i>(
         &mut self,
         ids: impl IntoIterator<Item = &'i str>,
-    ) -> Result<&[CveMetric], DbError> {
-        let mut found: Option<String> = None;
+    ) -> Result<Arc<[CveMetric]>, DbError> {
         for id in ids.into_iter().filter(|i| i.starts_with("CVE-")) {
-            if !self.seen.contains_key(id) {
-                let metrics = self.db.cve_severity(id)?;
-                self.seen.insert(id.to_string(), metrics);
-            }
-            if !self.seen[id].is_empty() {
-                found = Some(id.to_string());
-                break;
+            let metrics = match self.seen.get(id) {
+                Some(metrics) => metrics.clone(),
+                None => {
+                    let metrics = self.db.cve_severity(id)?;
+                    self.seen.insert(id.to_string(), metrics.clone());
+                    metrics
+                }
+            };
+            if !metrics.is_empty() {
+                return Ok(metrics);
             }
         }
-        Ok(found.map_or(&[][..], |id| self.seen[&id].as_slice()))
+        Ok(Arc::new([]))
     }
 }
 

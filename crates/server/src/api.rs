@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use plinth_catalog::eol;
 use plinth_sbom::Inventory;
-use plinth_vulndb::Snapshot;
 use serde_json::json;
 
 use crate::database::{Loaded, Reloaded};
 use crate::error::ApiError;
+use crate::memo::Memoized;
 use crate::wire::{INVENTORY_TYPE, ImageRequest, ScanResponse, SnapshotInfo};
 use crate::{ImageError, RegistryAuth, RemoteImage, State as Shared};
 
@@ -189,8 +189,8 @@ async fn scan_inventory(
         .is_some_and(|t| t == INVENTORY_TYPE);
     blocking(move || {
         let inventory = read_sbom(&body, typed)?;
-        let snapshot = loaded.db.snapshot().map_err(store_error)?;
-        scan(&loaded, &snapshot, &inventory, base_layers, &eol.eol)
+        let lookups = loaded.lookups().map_err(store_error)?;
+        scan(&loaded, &lookups, &inventory, base_layers, &eol.eol)
     })
     .await
     .map(Json)
@@ -237,7 +237,7 @@ async fn scan_image(
 pub async fn scan_remote<T: Send + 'static>(
     state: Arc<Shared>,
     image: RemoteImage,
-    render: impl FnOnce(ScanResponse, &Snapshot) -> Result<T, ApiError> + Send + 'static,
+    render: impl FnOnce(ScanResponse, &Memoized) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let loaded = state.db.current().ok_or_else(ApiError::not_ready)?;
     blocking(move || {
@@ -246,16 +246,16 @@ pub async fn scan_remote<T: Send + 'static>(
             ImageError::Registry(m) => ApiError::new(StatusCode::BAD_GATEWAY, m),
         })?;
         state.metrics.cache_used(found.cache);
-        let snapshot = loaded.db.snapshot().map_err(store_error)?;
+        let lookups = loaded.lookups().map_err(store_error)?;
         let mut scanned = scan(
             &loaded,
-            &snapshot,
+            &lookups,
             &found.inventory,
             found.base_layers,
             &state.eol,
         )?;
         scanned.report.name = image.reference.clone();
-        render(scanned, &snapshot)
+        render(scanned, &lookups)
     })
     .await
 }
@@ -268,13 +268,13 @@ pub fn store_error(e: plinth_vulndb::DbError) -> ApiError {
 /// Matches one inventory against one snapshot, with end of life judged as `plinth scan` does.
 fn scan(
     loaded: &Loaded,
-    snapshot: &Snapshot,
+    lookups: &Memoized,
     inventory: &Inventory,
     base_layers: Option<usize>,
     eol_table: &eol::EolTable,
 ) -> Result<ScanResponse, ApiError> {
     let mut report =
-        plinth_scan::match_inventory(inventory, snapshot, base_layers).map_err(store_error)?;
+        plinth_scan::match_inventory(inventory, lookups, base_layers).map_err(store_error)?;
     let os = report.os.clone();
     report
         .coverage

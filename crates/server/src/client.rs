@@ -43,8 +43,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// `url` is `http://host:port` or `https://…`; `ca_certs` are trusted besides the usual
-    /// roots (and SSL_CERT_FILE).
+    /// `url` is `http://host:port` or `https://…`; for https, `ca_certs` are trusted besides
+    /// the usual roots (and SSL_CERT_FILE).
     pub fn new(
         url: &str,
         token: Option<String>,
@@ -57,13 +57,16 @@ impl Client {
                 "--server {url:?}: expected http://HOST:PORT or https://HOST:PORT"
             )));
         }
-        let agent = Agent::config_builder()
+        let mut config = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
-            .timeout_global(Some(timeout))
-            .tls_config(tls_config(ca_certs)?)
-            .build()
-            .into();
+            .timeout_global(Some(timeout));
+        // Reading CA files costs more than a whole plain-HTTP scan round trip when
+        // SSL_CERT_FILE names the system bundle (150 certificates decoded): only for https.
+        if base.starts_with("https://") {
+            config = config.tls_config(tls_config(ca_certs)?);
+        }
+        let agent = config.build().into();
         Ok(Client { base, token, agent })
     }
 

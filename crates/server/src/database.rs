@@ -14,6 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use plinth_vulndb::{DbError, VulnDb};
 
+use crate::memo::{Memo, Memoized};
+
 /// One opened database and when it was made.
 pub struct Loaded {
     /// Counts loads from 1 in this server's life: which snapshot answered a request.
@@ -21,6 +23,8 @@ pub struct Loaded {
     pub db: VulnDb,
     /// When the database was built (unix seconds), from its metadata.
     pub built: u64,
+    /// What requests read from `db` so far, decoded (see [`crate::memo`]).
+    pub memo: Memo,
     identity: Identity,
 }
 
@@ -113,6 +117,7 @@ impl Database {
             id,
             db,
             built,
+            memo: Memo::default(),
             identity,
         });
         *self
@@ -129,6 +134,14 @@ impl Database {
 }
 
 impl Loaded {
+    /// One read snapshot of this database, through its memo: what a request matches against.
+    pub fn lookups(&self) -> Result<Memoized<'_>, DbError> {
+        Ok(Memoized {
+            snapshot: self.db.snapshot()?,
+            memo: &self.memo,
+        })
+    }
+
     /// Time since the database was built.
     pub fn age(&self) -> Duration {
         let now = SystemTime::now()

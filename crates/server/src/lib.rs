@@ -19,6 +19,7 @@ pub mod database;
 mod error;
 pub mod harbor;
 mod listen;
+pub mod memo;
 pub mod metrics;
 mod time;
 pub mod wire;

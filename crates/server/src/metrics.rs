@@ -143,6 +143,11 @@ impl Metrics {
                 "Time since the served database was built.",
                 loaded.as_ref().map_or(0, |l| l.age().as_secs()),
             ),
+            (
+                "plinth_db_memo_records",
+                "Advisories and CVE metrics the served database keeps decoded for every request.",
+                loaded.as_ref().map_or(0, |l| l.memo.records() as u64),
+            ),
         ];
         for (name, help, value) in gauges {
             let _ = writeln!(

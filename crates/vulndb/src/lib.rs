@@ -69,6 +69,7 @@ pub mod feed;
 mod fetch;
 mod locate;
 mod model;
+mod module_stream;
 mod nvd_update;
 mod severity_table;
 mod sources;
@@ -87,6 +88,7 @@ pub use model::{
     Advisory, Affected, Event, Range, RangeKind, Rating, Severity, SeverityKind, Status,
     group_by_alias, vendor_rating,
 };
+pub use module_stream::{is_module_build, modular_name, stream_of_label};
 pub use nvd_update::{NVD_API, NVD_SOURCE, NvdOptions, NvdReport, update_nvd};
 pub use sources::{
     Config, DEFAULT_ALPINE, DEFAULT_AZURE_LINUX, DEFAULT_OSV_ECOSYSTEMS, FeedSource,

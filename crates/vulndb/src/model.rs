@@ -2,6 +2,8 @@
 //! and reporting need. Alpine secdb and Debian tracker entries land in the same shapes, so the
 //! scanner has one matching rule per version scheme, not one per feed.
 
+use std::borrow::Borrow;
+
 use serde::{Deserialize, Serialize};
 
 /// One advisory as it applies to one package in one ecosystem.
@@ -208,8 +210,9 @@ pub fn vendor_rating(level: &str) -> Rating {
 }
 
 /// Groups advisories that describe the same problem (sharing any id or alias, transitively),
-/// keeping input order inside each group and ordering groups by their first member.
-pub fn group_by_alias(advisories: Vec<Advisory>) -> Vec<Vec<Advisory>> {
+/// keeping input order inside each group and ordering groups by their first member. Takes
+/// advisories or references to them (a scan groups lists it shares with other scans).
+pub fn group_by_alias<A: Borrow<Advisory>>(advisories: Vec<A>) -> Vec<Vec<A>> {
     let mut parent: Vec<usize> = (0..advisories.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -220,7 +223,7 @@ pub fn group_by_alias(advisories: Vec<Advisory>) -> Vec<Vec<Advisory>> {
     }
     let mut first_owner: std::collections::HashMap<&str, usize> = Default::default();
     for (i, adv) in advisories.iter().enumerate() {
-        for ident in adv.identifiers() {
+        for ident in adv.borrow().identifiers() {
             match first_owner.get(ident) {
                 Some(&j) => {
                     let (a, b) = (root(&mut parent, i), root(&mut parent, j));
@@ -235,7 +238,7 @@ pub fn group_by_alias(advisories: Vec<Advisory>) -> Vec<Vec<Advisory>> {
     let roots: Vec<usize> = (0..advisories.len())
         .map(|i| root(&mut parent, i))
         .collect();
-    let mut groups: Vec<Vec<Advisory>> = Vec::new();
+    let mut groups: Vec<Vec<A>> = Vec::new();
     let mut slot: std::collections::HashMap<usize, usize> = Default::default();
     for (adv, r) in advisories.into_iter().zip(roots) {
         let at = *slot.entry(r).or_insert_with(|| {

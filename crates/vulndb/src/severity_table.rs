@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 
 use crate::cve_severity::{CveMetric, CveSeverities};
 use crate::error::DbError;
@@ -81,34 +81,45 @@ pub(crate) fn create(txn: &WriteTransaction) -> Result<(), redb::Error> {
     Ok(())
 }
 
-/// Every metric any source stated for `cve`, sources in name order.
-pub(crate) fn lookup(
-    path: &Path,
-    txn: &ReadTransaction,
-    cve: &str,
-) -> Result<Vec<CveMetric>, DbError> {
-    let table = match txn.open_table(CVE_SEVERITY) {
-        Ok(t) => t,
-        // Written before severities existed: nothing is known.
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(DbError::store(path, e)),
-    };
-    let upper = format!("{cve}\0");
-    let mut out = Vec::new();
-    for item in table
-        .range((cve, "")..(upper.as_str(), ""))
-        .map_err(|e| DbError::store(path, e))?
-    {
-        let (key, value) = item.map_err(|e| DbError::store(path, e))?;
-        let metrics: Vec<CveMetric> =
-            postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
-                path: path.into(),
-                key: format!("{} ({})", key.value().0, key.value().1),
-                message: e.to_string(),
-            })?;
-        out.extend(metrics);
+/// The `cve_severity` table of one read transaction, opened once for all its lookups.
+pub(crate) struct CveTable(Option<ReadOnlyTable<(&'static str, &'static str), &'static [u8]>>);
+
+impl CveTable {
+    pub(crate) fn open(path: &Path, txn: &ReadTransaction) -> Result<CveTable, DbError> {
+        match txn.open_table(CVE_SEVERITY) {
+            Ok(t) => Ok(CveTable(Some(t))),
+            // Written before severities existed: nothing is known.
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(CveTable(None)),
+            Err(e) => Err(DbError::store(path, e)),
+        }
     }
-    Ok(out)
+
+    /// Every metric any source stated for `cve`, sources in name order.
+    pub(crate) fn lookup(&self, path: &Path, cve: &str) -> Result<Vec<CveMetric>, DbError> {
+        let Some(table) = &self.0 else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        // Open-ended, stopped at the next CVE: bounding both ends walks the B-tree down twice.
+        for item in table
+            .range((cve, "")..)
+            .map_err(|e| DbError::store(path, e))?
+        {
+            let (key, value) = item.map_err(|e| DbError::store(path, e))?;
+            let (id, source) = key.value();
+            if id != cve {
+                break;
+            }
+            let metrics: Vec<CveMetric> =
+                postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
+                    path: path.into(),
+                    key: format!("{id} ({source})"),
+                    message: e.to_string(),
+                })?;
+            out.extend(metrics);
+        }
+        Ok(out)
+    }
 }
 
 /// The rows `source` stored, for copying it into another database.

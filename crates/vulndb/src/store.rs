@@ -20,17 +20,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redb::{
-    Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    Database, ReadOnlyDatabase, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
+    TableDefinition,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::cve_severity::CveMetric;
-use crate::cwe::{self, CweRows};
+use crate::cwe::{self, CweRows, CweTable};
 use crate::ecosystem::{canonical_ecosystem, normalize_name};
 use crate::error::DbError;
 use crate::feed::{ParseStats, Records};
 use crate::model::Advisory;
-use crate::severity_table::{self, CveRows};
+use crate::severity_table::{self, CveRows, CveTable};
 
 /// Version of the table layout and value encoding. Bump on any change; readers refuse other
 /// versions and writers start afresh.
@@ -153,9 +154,19 @@ impl VulnDb {
             .db
             .begin_read()
             .map_err(|e| DbError::store(&self.path, e))?;
+        // Opened once here, not per lookup: opening a table reads the table tree each time.
+        let advisories = match txn.open_table(ADVISORIES) {
+            Ok(t) => Some(t),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(DbError::store(&self.path, e)),
+        };
+        let cves = CveTable::open(&self.path, &txn)?;
+        let cwes = CweTable::open(&self.path, &txn)?;
         Ok(Snapshot {
             path: &self.path,
-            txn,
+            advisories,
+            cves,
+            cwes,
         })
     }
 
@@ -257,11 +268,18 @@ impl VulnDb {
     }
 }
 
+/// The advisories table as one read transaction sees it.
+type AdvisoryTable = ReadOnlyTable<(&'static str, &'static str, &'static str), &'static [u8]>;
+
 /// One read transaction: every lookup through it sees the same data, even while `db update`
 /// replaces the file.
 pub struct Snapshot<'db> {
     path: &'db Path,
-    txn: ReadTransaction,
+    /// The advisories table of this transaction (it keeps the transaction open); `None` in a
+    /// database written before it existed.
+    advisories: Option<AdvisoryTable>,
+    cves: CveTable,
+    cwes: CweTable,
 }
 
 impl Snapshot<'_> {
@@ -269,25 +287,25 @@ impl Snapshot<'_> {
     pub fn advisories(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>, DbError> {
         let ecosystem = canonical_ecosystem(ecosystem);
         let package = normalize_name(&ecosystem, package);
-        let table = match self.txn.open_table(ADVISORIES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(DbError::store(self.path, e)),
+        let Some(table) = &self.advisories else {
+            return Ok(Vec::new());
         };
-        let upper = format!("{package}\0");
+        // Open-ended, stopped at the first key of another package: bounding both ends walks
+        // the B-tree down twice.
         let range = table
-            .range(
-                (ecosystem.as_str(), package.as_str(), "")
-                    ..(ecosystem.as_str(), upper.as_str(), ""),
-            )
+            .range((ecosystem.as_str(), package.as_str(), "")..)
             .map_err(|e| DbError::store(self.path, e))?;
         let mut out = Vec::new();
         for item in range {
             let (key, value) = item.map_err(|e| DbError::store(self.path, e))?;
+            let (eco, pkg, source) = key.value();
+            if eco != ecosystem || pkg != package {
+                break;
+            }
             let list: Vec<Advisory> =
                 postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
                     path: self.path.into(),
-                    key: format!("{}/{}/{}", key.value().0, key.value().1, key.value().2),
+                    key: format!("{eco}/{pkg}/{source}"),
                     message: e.to_string(),
                 })?;
             out.extend(list);
@@ -297,37 +315,32 @@ impl Snapshot<'_> {
 
     /// As [`VulnDb::cve_severity`], inside this snapshot.
     pub fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
-        severity_table::lookup(self.path, &self.txn, cve)
+        self.cves.lookup(self.path, cve)
     }
-}
 
-impl Snapshot<'_> {
     /// True when any source stored advisories under `ecosystem` (`Alpine:v3.10`, `PyPI`): how
     /// a scan tells "no findings" from "no data to find them with".
     pub fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
         let ecosystem = canonical_ecosystem(ecosystem);
-        let table = match self.txn.open_table(ADVISORIES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
-            Err(e) => return Err(DbError::store(self.path, e)),
+        let Some(table) = &self.advisories else {
+            return Ok(false);
         };
-        // Every key of this ecosystem sorts between (eco, "", "") and (eco + NUL, "", "").
-        let upper = format!("{ecosystem}\0");
+        // The first key at or after (eco, "", "") is of this ecosystem when it has any.
         let mut range = table
-            .range((ecosystem.as_str(), "", "")..(upper.as_str(), "", ""))
+            .range((ecosystem.as_str(), "", "")..)
             .map_err(|e| DbError::store(self.path, e))?;
         Ok(range
             .next()
             .transpose()
             .map_err(|e| DbError::store(self.path, e))?
-            .is_some())
+            .is_some_and(|(key, _)| key.value().0 == ecosystem))
     }
 }
 
 impl Snapshot<'_> {
     /// As [`VulnDb::cwes`] for each of `ids`, inside this snapshot.
     pub fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
-        cwe::CweTable::open(self.path, &self.txn)?.lookup(self.path, ids)
+        self.cwes.lookup(self.path, ids)
     }
 }
 

@@ -273,7 +273,7 @@ fn both_reports(args: &Args, policy: &Policy) -> Result<(Report, SecretReport), 
 
 /// Where findings come from: the local database, or a plinth server (`--server`).
 enum Matcher<'a> {
-    Local(Snapshot<'a>),
+    Local(Box<Snapshot<'a>>),
     Remote(Client),
 }
 
@@ -285,7 +285,9 @@ impl<'a> Matcher<'a> {
             return Ok(Matcher::Remote(client));
         }
         let db = db.insert(open_db(args)?);
-        Ok(Matcher::Local(db.snapshot().code(exit::DATABASE)?))
+        Ok(Matcher::Local(Box::new(
+            db.snapshot().code(exit::DATABASE)?,
+        )))
     }
 
     /// One target's findings, its coverage judged against end-of-life dates.
@@ -300,8 +302,9 @@ impl<'a> Matcher<'a> {
         let mut scanned = match self {
             Matcher::Remote(client) => crate::remote::scan(client, &inventory, layers)?,
             Matcher::Local(snapshot) => {
-                let mut scanned = plinth_scan::match_inventory(&inventory, snapshot, layers)
-                    .code(exit::DATABASE)?;
+                let mut scanned =
+                    plinth_scan::match_inventory(&inventory, snapshot.as_ref(), layers)
+                        .code(exit::DATABASE)?;
                 let os = scanned.os.clone();
                 scanned
                     .coverage

@@ -126,6 +126,9 @@ fn target(t: &TargetReport, opts: TableOptions, out: &mut dyn Write) -> io::Resu
             Some(s) => format!("{kind} [source {s}]"),
             None => kind,
         }];
+        if let Some(stream) = &head.module_stream {
+            about.push(format!("module {stream}"));
+        }
         if let Some(l) = &head.layer {
             about.push(format!("layer {}", l.index));
         }

@@ -11,9 +11,20 @@
 //! Records are keyed as Red Hat's own OSV export keys them: `Red Hat:` + the CPE without its
 //! `cpe:/o:redhat:` prefix (`Red Hat:enterprise_linux:9::baseos`), by the package name of the
 //! purl (binary names for fixes; source names for unfixed states, as Red Hat states them on the
-//! source package). The advisory id is the CVE; an erratum's `RHSA-…` id becomes an alias, so
-//! the same problem from Red Hat's OSV export folds into one finding. Red Hat's impact
-//! (`Important`, `Moderate`, …) is kept as the vendor severity.
+//! source package).
+//!
+//! An rpm built in a module stream is keyed `stream::name` (`nodejs:18::nodejs`, see
+//! [`crate::modular_name`]). Red Hat has said so in two ways: older documents (e.g.
+//! `rhsa-2024_6220.json`) join the rpm to a module product (`pkg:rpmmod/redhat/python39@3.9:
+//! 8060020240801142753:6a631399`) that is itself joined to the platform, giving ids such as
+//! `AppStream-8.6.0.Z.TUS:python39:3.9:8060020240801142753:6a631399:python39-0:3.9.7-….x86_64`;
+//! newer ones put an `rpmmod=python39:3.9:…` qualifier on the rpm's purl and join it to the
+//! platform directly (`AppStream-8.10.0.Z.MAIN:nodejs-1:20.…x86_64::nodejs:20`). Purl versions
+//! are percent-decoded (`module%2Bel8.10.0` is `module+el8.10.0`).
+//!
+//! The advisory id is the CVE; an erratum's `RHSA-…` id becomes an alias, so the same problem
+//! from Red Hat's OSV export folds into one finding. Red Hat's impact (`Important`,
+//! `Moderate`, …) is kept as the vendor severity.
 //!
 //! The CPE mapping files Trivy ships beside VEX (`repository-to-cpe.json`, `nvr-to-cpe.json`)
 //! are recognised and not stored: the scanner derives CPEs from the image's content-set names
@@ -192,12 +203,32 @@ struct Package {
     name: String,
     /// `epoch:version-release`, or `None` for a versionless (source-level) product.
     evr: Option<String>,
+    /// The module stream (`nodejs:18`) its purl names, when it names one.
+    module: Option<String>,
 }
 
 /// What the product tree says a joined product id stands for.
 struct Joined<'a> {
     ecosystem: String,
     package: &'a Package,
+    /// The module stream, from the package's purl or from the module product it is joined to.
+    module: Option<String>,
+}
+
+/// What a relationship's `relates_to_product_reference` can be: a platform, or a module
+/// joined to a platform (older documents).
+struct Platform<'a> {
+    cpe: &'a str,
+    module: Option<&'a str>,
+}
+
+/// The product tree's products by id, by what their identification helper says.
+#[derive(Default)]
+struct Products<'a> {
+    cpes: HashMap<&'a str, &'a str>,
+    packages: HashMap<&'a str, Package>,
+    /// Module products (`pkg:rpmmod/redhat/nodejs@18:8100020240807161023:489197e6`) → stream.
+    modules: HashMap<&'a str, String>,
 }
 
 /// Reads one CSAF document. Vulnerabilities without a CVE, and products whose platform has no
@@ -209,26 +240,12 @@ pub fn read(path: &Path, bytes: &[u8], source: &str, records: &mut Records) -> R
         message: e.to_string(),
     })?;
     let tree = doc.product_tree.as_ref();
-    let mut cpes: HashMap<&str, &str> = HashMap::new();
-    let mut packages: HashMap<&str, Package> = HashMap::new();
+    let mut products = Products::default();
     for branch in tree.map_or(&[][..], |t| &t.branches) {
-        collect_products(branch, &mut cpes, &mut packages);
+        collect_products(branch, &mut products);
     }
-    let mut joined: HashMap<&str, Joined> = HashMap::new();
-    for rel in tree.map_or(&[][..], |t| &t.relationships) {
-        let (Some(cpe), Some(package)) = (
-            cpes.get(rel.relates_to_product_reference.as_str()),
-            packages.get(rel.product_reference.as_str()),
-        ) else {
-            continue;
-        };
-        if let Some(ecosystem) = ecosystem_of_cpe(cpe) {
-            joined.insert(
-                &rel.full_product_name.product_id,
-                Joined { ecosystem, package },
-            );
-        }
-    }
+    let relationships = tree.map_or(&[][..], |t| &t.relationships);
+    let joined = join(relationships, &products);
     let tracking = doc.document.tracking.as_ref();
     // An erratum (`RHSA-…`) is an alias only of its one CVE: aliasing several CVEs to it would
     // fold different problems into one finding.
@@ -270,43 +287,148 @@ pub fn read(path: &Path, bytes: &[u8], source: &str, records: &mut Records) -> R
     Ok(())
 }
 
-/// Walks the branches, remembering platform CPEs and package purls by product id.
-fn collect_products<'a>(
-    branch: &'a RawBranch,
-    cpes: &mut HashMap<&'a str, &'a str>,
-    packages: &mut HashMap<&'a str, Package>,
-) {
+/// Walks the branches, remembering platform CPEs, package purls and module purls by product id.
+fn collect_products<'a>(branch: &'a RawBranch, products: &mut Products<'a>) {
     if let Some(product) = &branch.product {
+        let id = product.product_id.as_str();
         let helper = product.product_identification_helper.as_ref();
         if let Some(cpe) = helper.and_then(|h| h.cpe.as_deref()) {
-            cpes.insert(&product.product_id, cpe);
-        } else if let Some(package) = helper.and_then(|h| h.purl.as_deref()).and_then(rpm_purl) {
-            packages.insert(&product.product_id, package);
+            products.cpes.insert(id, cpe);
+        } else if let Some(purl) = helper.and_then(|h| h.purl.as_deref()) {
+            if let Some(stream) = module_purl(purl) {
+                products.modules.insert(id, stream);
+            } else if let Some(package) = rpm_purl(purl) {
+                products.packages.insert(id, package);
+            }
         }
     }
     for child in &branch.branches {
-        collect_products(child, cpes, packages);
+        collect_products(child, products);
     }
 }
 
-/// `pkg:rpm/redhat/pam@1.5.1-21.el9_5?arch=x86_64&epoch=1` → pam, `1:1.5.1-21.el9_5`. Modular
-/// and container purls (other types) are not rpm packages and are left out.
+/// Joins packages to platforms: directly (`AppStream-9.5.0.Z.MAIN:pam-…`), or through a module
+/// product joined to the platform first (`AppStream-8.6.0.Z.TUS:python39:3.9:…:python39-…`).
+fn join<'a>(
+    relationships: &'a [RawRelationship],
+    products: &'a Products,
+) -> HashMap<&'a str, Joined<'a>> {
+    let mut platforms: HashMap<&str, Platform> = products
+        .cpes
+        .iter()
+        .map(|(id, cpe)| (*id, Platform { cpe, module: None }))
+        .collect();
+    for rel in relationships {
+        let (Some(stream), Some(cpe)) = (
+            products.modules.get(rel.product_reference.as_str()),
+            products.cpes.get(rel.relates_to_product_reference.as_str()),
+        ) else {
+            continue;
+        };
+        platforms.insert(
+            &rel.full_product_name.product_id,
+            Platform {
+                cpe,
+                module: Some(stream),
+            },
+        );
+    }
+    let mut joined = HashMap::new();
+    for rel in relationships {
+        let (Some(platform), Some(package)) = (
+            platforms.get(rel.relates_to_product_reference.as_str()),
+            products.packages.get(rel.product_reference.as_str()),
+        ) else {
+            continue;
+        };
+        if let Some(ecosystem) = ecosystem_of_cpe(platform.cpe) {
+            let module = package
+                .module
+                .clone()
+                .or_else(|| platform.module.map(str::to_string));
+            joined.insert(
+                rel.full_product_name.product_id.as_str(),
+                Joined {
+                    ecosystem,
+                    package,
+                    module,
+                },
+            );
+        }
+    }
+    joined
+}
+
+/// `pkg:rpm/redhat/pam@1.5.1-21.el9_5?arch=x86_64&epoch=1` → pam, `1:1.5.1-21.el9_5`; with
+/// `rpmmod=nodejs:18:8100020240807161023:489197e6`, in module stream `nodejs:18`. Red Hat's
+/// unconventional `pkg:rpmmod/redhat/ruby:2.6/ruby` is rpm `ruby` of stream `ruby:2.6`.
+/// Container purls (other types) are not rpm packages and are left out.
 fn rpm_purl(purl: &str) -> Option<Package> {
-    let rest = purl.strip_prefix("pkg:rpm/")?;
+    let (rest, namespaced) = match purl.strip_prefix("pkg:rpm/") {
+        Some(rest) => (rest, false),
+        None => (purl.strip_prefix("pkg:rpmmod/")?, true),
+    };
     let (path, qualifiers) = rest.split_once('?').unwrap_or((rest, ""));
     let (path, version) = match path.split_once('@') {
-        Some((p, v)) => (p, Some(v)),
+        Some((p, v)) => (p, Some(percent_decoded(v))),
         None => (path, None),
     };
-    let name = path.rsplit('/').next()?.to_string();
-    let epoch = qualifiers
-        .split('&')
-        .find_map(|q| q.strip_prefix("epoch="))
-        .unwrap_or("0");
+    let (namespace, name) = path.rsplit_once('/')?;
+    let qualifier = |key: &str| {
+        qualifiers
+            .split('&')
+            .find_map(|q| q.strip_prefix(key)?.strip_prefix('='))
+            .map(percent_decoded)
+    };
+    let module = if namespaced {
+        // Only the `redhat/STREAM/name` form is a package; `pkg:rpmmod/redhat/nodejs@…` is
+        // the module itself (see `module_purl`).
+        Some(namespace.strip_prefix("redhat/")?.to_string())
+    } else {
+        qualifier("rpmmod").and_then(|label| crate::stream_of_label(&label))
+    };
+    let epoch = qualifier("epoch").unwrap_or_else(|| "0".into());
     Some(Package {
-        name,
+        name: name.to_string(),
         evr: version.map(|v| format!("{epoch}:{v}")),
+        module,
     })
+}
+
+/// The stream of a module product: `pkg:rpmmod/redhat/python39@3.9:8060020240801142753:6a631399`
+/// → `python39:3.9`.
+fn module_purl(purl: &str) -> Option<String> {
+    let rest = purl.strip_prefix("pkg:rpmmod/redhat/")?;
+    let rest = rest.split_once('?').map_or(rest, |(p, _)| p);
+    let (name, version) = rest.split_once('@')?;
+    if name.contains('/') {
+        return None; // `redhat/STREAM/name`: a package, not a module
+    }
+    crate::stream_of_label(&format!("{name}:{}", percent_decoded(version)))
+}
+
+/// Purl components are percent-encoded (`module%2Bel8.10.0`, `4%3A8040020210420090912`).
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `cpe:/o:redhat:enterprise_linux:9::baseos` → `Red Hat:enterprise_linux:9::baseos`, the key
@@ -418,11 +540,11 @@ fn add_vulnerability(
             references: references.clone(),
             source: context.source.to_string(),
         };
-        records.add(
-            product.ecosystem.clone(),
-            product.package.name.clone(),
-            advisory,
-        );
+        let name = match &product.module {
+            Some(stream) => crate::modular_name(stream, &product.package.name),
+            None => product.package.name.clone(),
+        };
+        records.add(product.ecosystem.clone(), name, advisory);
     }
 }
 
@@ -505,5 +627,54 @@ mod tests {
             Some("Red Hat:rhel_eus:9.4::appstream")
         );
         assert_eq!(ecosystem_of_cpe("cpe:/o:suse:sles:15"), None);
+    }
+
+    /// The purl forms of real Red Hat documents (rhsa-2024_6220.json, SECDATA-1115, Red Hat's
+    /// security-data-guidelines): percent-encoded versions, the `rpmmod` qualifier, module
+    /// products and the namespaced package form.
+    #[test]
+    fn modular_purls() {
+        let p = rpm_purl(
+            "pkg:rpm/redhat/python39-pip@20.2.4-7.module%2Bel8.6.0%2B13003%2B6bb2c488?arch=noarch",
+        )
+        .unwrap();
+        assert_eq!(
+            (p.evr.as_deref(), p.module),
+            (Some("0:20.2.4-7.module+el8.6.0+13003+6bb2c488"), None)
+        );
+        let p = rpm_purl("pkg:rpm/redhat/SLOF@20210217-2.module%2Bel8.10.0%2B20141%2B6faa2812?arch=src&rpmmod=virt-devel:rhel:8100020240704072441:489197e6").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.evr.as_deref(), p.module.as_deref()),
+            (
+                "SLOF",
+                Some("0:20210217-2.module+el8.10.0+20141+6faa2812"),
+                Some("virt-devel:rhel")
+            )
+        );
+        let p = rpm_purl("pkg:rpm/redhat/perl-libs@5.32.1-473.module%2Bel8.10.0%2B21354%2B3ad137bb?arch=x86_64&epoch=4&rpmmod=perl:5.32").unwrap();
+        assert_eq!(
+            (p.evr.as_deref(), p.module.as_deref()),
+            (
+                Some("4:5.32.1-473.module+el8.10.0+21354+3ad137bb"),
+                Some("perl:5.32")
+            )
+        );
+        let p = rpm_purl("pkg:rpmmod/redhat/ruby:2.6/ruby").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.evr, p.module.as_deref()),
+            ("ruby", None, Some("ruby:2.6"))
+        );
+        assert!(rpm_purl("pkg:rpmmod/redhat/gimp@2.8:8080020250623120629:0621e4ee").is_none());
+        assert_eq!(
+            module_purl("pkg:rpmmod/redhat/gimp@2.8:8080020250623120629:0621e4ee").as_deref(),
+            Some("gimp:2.8")
+        );
+        assert_eq!(
+            module_purl("pkg:rpmmod/redhat/squid@4%3A8040020210420090912%3A522a0ee4?arch=ppc64le")
+                .as_deref(),
+            Some("squid:4")
+        );
+        assert_eq!(module_purl("pkg:rpmmod/redhat/ruby:2.6/ruby"), None);
+        assert_eq!(percent_decoded("a%2Bb%3Ac%zz%"), "a+b:c%zz%");
     }
 }
