@@ -29,11 +29,9 @@ pub trait Advisories {
         Ok(Vec::new())
     }
 
-    /// For each vulnerability id, the CWE ids filed under it; none unless the source keeps
-    /// them.
-    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
-        Ok(vec![Vec::new(); ids.len()])
-    }
+    /// For each vulnerability id, the CWE ids filed under it. No default: a wrapper that
+    /// forgot it would drop every finding's CWE ids without a word.
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError>;
 }
 
 impl Advisories for Snapshot<'_> {
