@@ -117,7 +117,10 @@ fn push_then_update_round_trips_and_refuses_a_tampered_bundle() {
     assert_eq!(lines.len(), 4, "{said}");
     assert!(lines[0].starts_with(&format!("pushed {reference}@sha256:")));
     assert!(
-        lines[1].contains(", uploaded), 4 sources, schema 1, built "),
+        lines[1].contains(&format!(
+            ", uploaded), 4 sources, schema {}, built ",
+            plinth_vulndb::SCHEMA_VERSION
+        )),
         "{said}"
     );
     assert!(lines[2].starts_with(&format!("pushed {mirror}@sha256:")));

@@ -852,7 +852,7 @@ fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
             continue;
         };
         let id = item["id"].as_str().unwrap();
-        let Some(record) = cve5_record(&data, id) else {
+        let Some(record) = plinth_testdata::cve5::record(id) else {
             continue;
         };
         let cisa = record["containers"]["adp"]
@@ -884,14 +884,37 @@ fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
         checked > 0,
         "no finding of alpine 3.20 had a CVE 5 record with CVSS"
     );
-    // cwe_ids stay out: the database holds no CWE data.
-    assert!(
-        report["vulnerabilities"]
+    // cwe_ids: the local scan's `cwe` of the same finding, which holds every CWE its CVE 5
+    // record names; left out where the database knows none.
+    let mut with_cwes = 0;
+    for item in report["vulnerabilities"].as_array().unwrap() {
+        let id = item["id"].as_str().unwrap();
+        let local_cwe = local["targets"][0]["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|i| i.get("cwe_ids").is_none())
-    );
+            .find(|f| f["id"] == id && f["package"] == item["package"])
+            .map(|f| f["cwe"].clone())
+            .unwrap_or(Value::Null);
+        assert_eq!(
+            item.get("cwe_ids").unwrap_or(&Value::Null),
+            &local_cwe,
+            "{item}"
+        );
+        let named = plinth_testdata::cve5::record(id)
+            .map(|r| plinth_testdata::cve5::cwes(&r))
+            .unwrap_or_default();
+        for cwe in &named {
+            assert!(
+                item["cwe_ids"]
+                    .as_array()
+                    .is_some_and(|l| l.contains(&cwe.as_str().into())),
+                "{id}: its CVE 5 record names {cwe}: {item}"
+            );
+        }
+        with_cwes += usize::from(item.get("cwe_ids").is_some());
+    }
+    assert!(with_cwes > 0, "no finding of alpine 3.20 has a CWE");
 
     // A token the registry refuses: the scan fails with the registry's word, as Harbor shows it.
     let (status, body) = harbor_report(&server, &scan_request("Bearer not-the-token"))
@@ -902,15 +925,6 @@ fn harbor_pulls_with_a_registry_bearer_token_and_reports_cvss_by_source() {
         !body.contains("not-the-token"),
         "the token is never echoed: {body}"
     );
-}
-
-/// The CVE 5 record of `id` among the fixture records, if there is one.
-fn cve5_record(data: &Path, id: &str) -> Option<Value> {
-    let year = id.split('-').nth(1)?;
-    let number = id.split('-').nth(2)?;
-    let bucket = format!("{}xxx", &number[..number.len() - 3]);
-    let path = data.join(format!("cve5-fixture-cves/cves/{year}/{bucket}/{id}.json"));
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// The CVSS 3.1 vector a CVE 5 container states.

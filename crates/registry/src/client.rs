@@ -276,11 +276,14 @@ impl Client {
             range_from: None,
             head: false,
         };
-        let resp = self
+        let mut resp = self
             .send_to(&url, &get, basic.as_deref(), true)
             .map_err(|f| f.error)?;
         match resp.status().as_u16() {
             200 => {}
+            // A token service that gives anonymous users nothing (Harbor's private
+            // projects): the user has to log in, as with a registry's own 401.
+            401 if basic.is_none() => return Err(self.status_error(&mut resp, "token")),
             401 | 403 if basic.is_some() => {
                 return Err(self.network(format!(
                     "the registry's token service rejected the credentials for {} ({})",

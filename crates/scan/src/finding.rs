@@ -140,6 +140,9 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_version: Option<String>,
     pub severity: SeverityInfo,
+    /// The weaknesses (`CWE-79`) the database files under the id or an alias, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwe: Vec<String>,
     pub title: String,
     pub references: Vec<String>,
     /// The database records folded into this finding (`GHSA-… (osv/PyPI)`).

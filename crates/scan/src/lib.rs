@@ -24,6 +24,7 @@
 
 pub mod attribution;
 pub mod coverage;
+mod cwe;
 pub mod ecosystem;
 mod error;
 mod finding;

@@ -31,6 +31,10 @@ pub trait Advisories {
     fn cve_severity(&self, _cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
         Ok(Arc::new([]))
     }
+
+    /// For each vulnerability id, the CWE ids filed under it. No default: a wrapper that
+    /// forgot it would drop every finding's CWE ids without a word.
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError>;
 }
 
 impl Advisories for Snapshot<'_> {
@@ -45,6 +49,10 @@ impl Advisories for Snapshot<'_> {
     fn cve_severity(&self, cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
         Snapshot::cve_severity(self, cve).map(Arc::from)
     }
+
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        Snapshot::cwes(self, ids)
+    }
 }
 
 impl Advisories for VulnDb {
@@ -58,6 +66,10 @@ impl Advisories for VulnDb {
 
     fn cve_severity(&self, cve: &str) -> Result<Arc<[CveMetric]>, DbError> {
         VulnDb::cve_severity(self, cve).map(Arc::from)
+    }
+
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        self.snapshot()?.cwes(ids)
     }
 }
 
@@ -136,6 +148,7 @@ pub fn match_inventory(
                 &b.id,
             ))
     });
+    crate::cwe::attach(&mut findings, db)?;
     let coverage = tally.finish(inventory.os.as_ref(), |eco| db.has_ecosystem(eco))?;
     Ok(TargetReport {
         name: inventory.source.clone(),
@@ -258,6 +271,7 @@ fn finding(
         status,
         fixed_version,
         severity,
+        cwe: Vec::new(),
         title,
         references,
         records: {

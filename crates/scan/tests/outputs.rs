@@ -17,7 +17,7 @@ const LODASH: &str = r#"{"id": "GHSA-35jh-r3h4-6jhm", "aliases": ["CVE-2021-2333
   "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
     "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}]}"#;
 const MINIMIST: &str = r#"{"id": "GHSA-xvch-5gv4-984h", "aliases": ["CVE-2021-44906"], "summary": "Prototype Pollution in minimist",
-  "database_specific": {"severity": "CRITICAL"},
+  "database_specific": {"severity": "CRITICAL", "cwe_ids": ["CWE-1321"]},
   "affected": [{"package": {"ecosystem": "npm", "name": "minimist"},
     "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.2.6"}]}]}]}"#;
 const OPEN: &str = r#"{"id": "GHSA-open-open-open", "summary": "No fix yet",
@@ -120,6 +120,17 @@ fn sarif_validates_against_the_official_schema() {
     );
     let rule = &rules[lodash["ruleIndex"].as_u64().unwrap() as usize];
     assert_eq!(rule["properties"]["security-severity"], "7.2");
+    // A weakness as GitHub code scanning reads it.
+    let minimist = rules.iter().find(|r| r["id"] == "CVE-2021-44906").unwrap();
+    assert_eq!(
+        minimist["properties"]["tags"],
+        serde_json::json!([
+            "vulnerability",
+            "security",
+            "CRITICAL",
+            "external/cwe/cwe-1321"
+        ])
+    );
 
     if !schema_path.exists() {
         println!(
@@ -179,6 +190,9 @@ fn cyclonedx_and_json_outputs() {
     assert_eq!(l["ratings"][1]["method"], "CVSSv31");
     assert_eq!(l["references"][0]["id"], "GHSA-35jh-r3h4-6jhm");
     assert_eq!(l["recommendation"], "Upgrade lodash to 4.17.21");
+    assert!(l.get("cwes").is_none(), "no CWE known: none claimed");
+    let m = vulns.iter().find(|v| v["id"] == "CVE-2021-44906").unwrap();
+    assert_eq!(m["cwes"], serde_json::json!([1321]));
 
     let mut out = Vec::new();
     report::json(&report, &mut out).unwrap();
@@ -191,6 +205,16 @@ fn cyclonedx_and_json_outputs() {
         "SBOM input: base/added unknown"
     );
     assert_eq!(j["targets"][0]["findings"][0]["severity"]["source"], "ghsa");
+    let cwe: Vec<&Value> = j["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["cwe"])
+        .collect();
+    assert_eq!(
+        cwe,
+        [&Value::Null, &serde_json::json!(["CWE-1321"]), &Value::Null]
+    );
 }
 
 #[test]

@@ -347,8 +347,8 @@ fn severity(level: Level) -> &'static str {
     }
 }
 
-/// `VulnerabilityItem`. `cwe_ids` is left out: plinth's database keeps no CWE data (its
-/// advisory model has no field for it), and an empty list would claim there is none.
+/// `VulnerabilityItem`. `cwe_ids` only when the database files any under the finding: an
+/// empty list would claim there is none.
 fn item(f: &Finding, cve_metrics: &[CveMetric]) -> serde_json::Value {
     let mut v = json!({
         "id": f.id,
@@ -360,6 +360,9 @@ fn item(f: &Finding, cve_metrics: &[CveMetric]) -> serde_json::Value {
     });
     if let Some(fixed) = &f.fixed_version {
         v["fix_version"] = json!(fixed);
+    }
+    if !f.cwe.is_empty() {
+        v["cwe_ids"] = json!(f.cwe);
     }
     if let (Some(score), Some(vector)) = (f.severity.cvss_score, &f.severity.cvss_vector) {
         let cvss = if vector.starts_with("CVSS:3") {

@@ -99,6 +99,11 @@ impl Advisories for Memoized<'_> {
             || self.snapshot.cve_severity(cve).map(Arc::from),
         )
     }
+
+    /// Read from the snapshot each time: one batch per scan, a small share of it.
+    fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        self.snapshot.cwes(ids)
+    }
 }
 
 /// The value `map` holds for `key`, else `read_it`'s answer, kept when its `cost` in records

@@ -6,6 +6,7 @@
 //! that needs it returns early on a machine without it instead of failing. For the tests'
 //! own synthetic images it also writes tars and OCI layouts ([`ustar`], [`oci_layout`]).
 
+pub mod cve5;
 pub mod registry;
 pub mod truth;
 

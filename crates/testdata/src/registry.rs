@@ -1,7 +1,8 @@
 //! A registry of the test's own: Debian's `docker-registry` (the distribution project's
 //! registry) serving empty storage in a directory the test owns, on a free port of
-//! 127.0.0.1, optionally behind htpasswd basic auth. It is stopped when dropped. Tests that
-//! push use it rather than the fixture registry, which they must not change.
+//! 127.0.0.1, optionally behind htpasswd basic auth or the bearer tokens of a token service.
+//! It is stopped when dropped. Tests that push use it rather than the fixture registry,
+//! which they must not change.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +13,17 @@ pub struct User<'a> {
     pub name: &'a str,
     /// The password's bcrypt hash, the only form the registry's htpasswd reader takes.
     pub bcrypt: &'a str,
+}
+
+/// A token service the registry trusts, as the distribution spec's token auth has it: the
+/// registry answers 401 with `Bearer realm=…,service=…` and accepts JWTs whose issuer and
+/// audience match, signed by the key of a certificate in `rootcertbundle`.
+pub struct TokenAuth<'a> {
+    pub realm: &'a str,
+    pub service: &'a str,
+    pub issuer: &'a str,
+    /// PEM certificates the tokens' signing keys must chain to.
+    pub rootcertbundle: &'a Path,
 }
 
 pub struct LocalRegistry {
@@ -26,6 +38,19 @@ impl LocalRegistry {
     /// Starts a registry keeping its config and storage under `dir`. `None`, with a
     /// `skipped:` line, when `docker-registry` is not installed.
     pub fn start(dir: &Path, user: Option<User<'_>>) -> Option<LocalRegistry> {
+        Self::start_with(dir, user, None)
+    }
+
+    /// Starts a registry that takes bearer tokens from `token`'s service.
+    pub fn with_tokens(dir: &Path, token: TokenAuth<'_>) -> Option<LocalRegistry> {
+        Self::start_with(dir, None, Some(token))
+    }
+
+    fn start_with(
+        dir: &Path,
+        user: Option<User<'_>>,
+        token: Option<TokenAuth<'_>>,
+    ) -> Option<LocalRegistry> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -43,6 +68,15 @@ impl LocalRegistry {
             config += &format!(
                 "auth: {{htpasswd: {{realm: plinth-test, path: \"{}\"}}}}\n",
                 htpasswd.display()
+            );
+        }
+        if let Some(t) = token {
+            config += &format!(
+                "auth: {{token: {{realm: \"{}\", service: {}, issuer: {}, rootcertbundle: \"{}\"}}}}\n",
+                t.realm,
+                t.service,
+                t.issuer,
+                t.rootcertbundle.display()
             );
         }
         let config_path = dir.join("config.yml");

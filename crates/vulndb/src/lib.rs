@@ -18,7 +18,9 @@
 //!
 //! NVD CVE API 2.0 documents and CVE JSON 5 records add a second, smaller table: the CVSS
 //! metrics NVD, the CNA and CISA's ADP state per CVE ([`CveMetric`]), which the scanner uses
-//! for findings no vendor rated ([`VulnDb::cve_severity`], [`preferred_metric`]).
+//! for findings no vendor rated ([`VulnDb::cve_severity`], [`preferred_metric`]). The CWE ids
+//! of CVE 5, NVD and GitHub's OSV records sit in a third, keyed by vulnerability id
+//! ([`VulnDb::cwes`]).
 //!
 //! What it is not: it does not compare versions or decide whether a package is vulnerable
 //! (that is the scanner's job, with `plinth-version`'s schemes), and it has no async runtime:
@@ -59,6 +61,7 @@ pub mod artifact;
 mod calendar;
 mod cve_severity;
 pub mod cvss;
+mod cwe;
 mod discover;
 mod ecosystem;
 mod error;
@@ -75,6 +78,7 @@ mod update;
 
 pub use calendar::civil_date;
 pub use cve_severity::{CveMetric, CveSeverities, CvssVersion, Provider, preferred_metric};
+pub use cwe::Weaknesses;
 pub use discover::alpine_releases;
 pub use ecosystem::{canonical_ecosystem, debian_release, ecosystem_base, normalize_name};
 pub use error::DbError;

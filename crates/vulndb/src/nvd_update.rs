@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 use crate::error::DbError;
 use crate::feed::{Records, nvd};
-use crate::severity_table;
 use crate::sources::UpdateOptions;
 use crate::store::{SourceInfo, Writer, now};
+use crate::{cwe, severity_table};
 
 /// NVD's CVE API 2.0 endpoint.
 pub const NVD_API: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
@@ -125,7 +125,8 @@ pub fn update_nvd(
         ..SourceInfo::default()
     };
     let rows = severity_table::encode(records.cves, NVD_SOURCE)?;
-    writer.store_cves(&info, &rows, window.is_none())?;
+    let cwes = cwe::encode(records.cwes, NVD_SOURCE)?;
+    writer.store_cves(&info, &rows, &cwes, window.is_none())?;
     writer.finish()?;
     Ok(report)
 }

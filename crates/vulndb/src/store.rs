@@ -7,7 +7,8 @@
 //! - `advisories`: (ecosystem, package, source) → postcard `Vec<Advisory>`;
 //! - `source_keys`: (source, ecosystem, package) → (), so one source can be replaced without
 //!   scanning every key;
-//! - `cve_severity` and `source_cves`: per-CVE severities (see `severity_table.rs`).
+//! - `cve_severity` and `source_cves`: per-CVE severities (see `severity_table.rs`);
+//! - `cwe` and `source_cwes`: the CWE ids of each vulnerability (see `cwe.rs`).
 //!
 //! Architecture invariant: the file at the database path is only ever replaced whole by
 //! `rename`; a reader that opened it keeps reading its own snapshot, and a failed or interrupted
@@ -25,6 +26,7 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use crate::cve_severity::CveMetric;
+use crate::cwe::{self, CweRows, CweTable};
 use crate::ecosystem::{canonical_ecosystem, normalize_name};
 use crate::error::DbError;
 use crate::feed::{ParseStats, Records};
@@ -33,7 +35,8 @@ use crate::severity_table::{self, CveRows, CveTable};
 
 /// Version of the table layout and value encoding. Bump on any change; readers refuse other
 /// versions and writers start afresh.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: the `cwe` tables.
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const SOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("sources");
@@ -158,10 +161,12 @@ impl VulnDb {
             Err(e) => return Err(DbError::store(&self.path, e)),
         };
         let cves = CveTable::open(&self.path, &txn)?;
+        let cwes = CweTable::open(&self.path, &txn)?;
         Ok(Snapshot {
             path: &self.path,
             advisories,
             cves,
+            cwes,
         })
     }
 
@@ -213,6 +218,11 @@ impl VulnDb {
     /// Every CVSS metric any source stated for `cve` (NVD, the CNA, ADPs).
     pub fn cve_severity(&self, cve: &str) -> Result<Vec<CveMetric>, DbError> {
         self.snapshot()?.cve_severity(cve)
+    }
+
+    /// The CWE ids any source named for the vulnerability `id` (`CVE-…`, `GHSA-…`), sorted.
+    pub fn cwes(&self, id: &str) -> Result<Vec<String>, DbError> {
+        Ok(self.snapshot()?.cwes(&[id])?.pop().unwrap_or_default())
     }
 
     /// Per source, how many CVEs it stated CVSS metrics for (sources without any are absent).
@@ -269,6 +279,7 @@ pub struct Snapshot<'db> {
     /// database written before it existed.
     advisories: Option<AdvisoryTable>,
     cves: CveTable,
+    cwes: CweTable,
 }
 
 impl Snapshot<'_> {
@@ -326,6 +337,13 @@ impl Snapshot<'_> {
     }
 }
 
+impl Snapshot<'_> {
+    /// As [`VulnDb::cwes`] for each of `ids`, inside this snapshot.
+    pub fn cwes(&self, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
+        self.cwes.lookup(self.path, ids)
+    }
+}
+
 fn read_meta_u64(path: &Path, txn: &ReadTransaction, key: &str) -> Result<Option<u64>, DbError> {
     let table = match txn.open_table(META) {
         Ok(t) => t,
@@ -365,6 +383,8 @@ pub(crate) struct EncodedRows {
     advisories: Vec<((String, String), Vec<u8>)>,
     /// CVE id → encoded `Vec<CveMetric>`, sorted by CVE id.
     cves: CveRows,
+    /// Vulnerability id → encoded CWE ids, sorted by id.
+    cwes: CweRows,
 }
 
 /// Encodes a parsed source, sorted by key so inserts run in B-tree order, and fills the
@@ -392,6 +412,7 @@ pub(crate) fn encode_records(
     Ok(EncodedRows {
         advisories: rows,
         cves: severity_table::encode(records.cves, &info.name)?,
+        cwes: cwe::encode(records.cwes, &info.name)?,
     })
 }
 
@@ -491,6 +512,7 @@ impl Writer {
                     .map_err(|e| err(&e))?;
             }
             severity_table::replace(&txn, name, &rows.cves).map_err(|e| err(&e))?;
+            cwe::replace(&txn, name, &rows.cwes).map_err(|e| err(&e))?;
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
             sources
@@ -500,12 +522,14 @@ impl Writer {
         txn.commit().map_err(|e| err(&e))
     }
 
-    /// Stores a source that holds only CVE severities: replacing everything it had (`replace`),
-    /// or adding and replacing just the CVEs in `rows` (an incremental NVD update).
+    /// Stores a source that holds only CVE severities and CWE ids: replacing everything it had
+    /// (`replace`), or adding and replacing just the CVEs in `rows` and `cwes` (an incremental
+    /// NVD update).
     pub(crate) fn store_cves(
         &mut self,
         info: &SourceInfo,
         rows: &CveRows,
+        cwes: &CweRows,
         replace: bool,
     ) -> Result<(), DbError> {
         let err = |e: &dyn std::fmt::Display| DbError::store(&self.tmp_path, e);
@@ -514,8 +538,10 @@ impl Writer {
             let name = info.name.as_str();
             if replace {
                 severity_table::replace(&txn, name, rows).map_err(|e| err(&e))?;
+                cwe::replace(&txn, name, cwes).map_err(|e| err(&e))?;
             } else {
                 severity_table::upsert(&txn, name, rows).map_err(|e| err(&e))?;
+                cwe::upsert(&txn, name, cwes).map_err(|e| err(&e))?;
             }
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
@@ -562,6 +588,7 @@ impl Writer {
                 txn.open_table(SOURCE_KEYS).map_err(|e| err(&e))?;
                 txn.open_table(SOURCES).map_err(|e| err(&e))?;
                 severity_table::create(&txn).map_err(|e| err(&e))?;
+                cwe::create(&txn).map_err(|e| err(&e))?;
             }
             txn.commit().map_err(|e| err(&e))?;
         }
@@ -650,6 +677,7 @@ pub(crate) fn copy_sources(from: &Path, writer: &mut Writer) -> Result<Vec<Sourc
         let upper = format!("{name}\0");
         let mut rows = EncodedRows {
             cves: severity_table::rows_of(from, &txn, name)?,
+            cwes: cwe::rows_of(from, &txn, name)?,
             ..EncodedRows::default()
         };
         for item in keys

@@ -41,7 +41,10 @@ fn a_packed_database_installs_elsewhere_as_it_was() {
         packed.annotations[artifact::CREATED],
         artifact::utc_timestamp(before.built)
     );
-    assert_eq!(packed.annotations[artifact::SCHEMA], "1");
+    assert_eq!(
+        packed.annotations[artifact::SCHEMA],
+        plinth_vulndb::SCHEMA_VERSION.to_string()
+    );
     let uncompressed: u64 = packed.layer_annotations[artifact::BUNDLE_SIZE]
         .parse()
         .unwrap();

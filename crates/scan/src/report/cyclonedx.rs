@@ -82,6 +82,15 @@ pub fn cyclonedx(report: &Report, show_suppressed: bool, out: &mut dyn Write) ->
                 "advisories": f.references.iter().map(|u| json!({ "url": u })).collect::<Vec<_>>(),
                 "affects": [{ "ref": bom_ref, "versions": [{ "version": f.installed_version, "status": "affected" }] }],
             });
+            // CycloneDX names weaknesses by number (`cwes: [79]`).
+            let cwes: Vec<u32> = f
+                .cwe
+                .iter()
+                .filter_map(|c| c.strip_prefix("CWE-")?.parse().ok())
+                .collect();
+            if !cwes.is_empty() {
+                v["cwes"] = json!(cwes);
+            }
             if let (FixStatus::Fixed, Some(fix)) = (f.status, &f.fixed_version) {
                 v["recommendation"] = json!(format!("Upgrade {} to {fix}", f.package));
             }

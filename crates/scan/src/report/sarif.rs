@@ -24,6 +24,16 @@ fn score(f: &Finding) -> f32 {
         .unwrap_or_else(|| level_score(f.severity.level))
 }
 
+/// The rule's tags; a weakness as GitHub code scanning reads it, `external/cwe/cwe-79`.
+fn tags(f: &Finding) -> Vec<String> {
+    let fixed = ["vulnerability", "security", f.severity.level.as_str()];
+    let cwes = f
+        .cwe
+        .iter()
+        .map(|c| format!("external/cwe/{}", c.to_lowercase()));
+    fixed.into_iter().map(String::from).chain(cwes).collect()
+}
+
 fn rule(f: &Finding) -> Value {
     let title = if f.title.is_empty() {
         f.id.clone()
@@ -70,7 +80,7 @@ fn rule(f: &Finding) -> Value {
             "precision": "very-high",
             "security-severity": format!("{:.1}", score(f)),
             "severity-source": f.severity.source,
-            "tags": ["vulnerability", "security", f.severity.level.as_str()],
+            "tags": tags(f),
         },
     });
     if !link.is_empty() {

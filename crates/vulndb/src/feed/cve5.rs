@@ -1,9 +1,10 @@
 //! CVE JSON 5 records (`dataType: CVE_RECORD`), as the CVE Program publishes them in
 //! cvelistV5 (`cves/<year>/<N>xxx/<id>.json`) and its release zips.
 //!
-//! Only CVSS metrics are kept, as per-CVE severities: those of the CNA container, and those of
+//! CVSS metrics are kept, as per-CVE severities: those of the CNA container, and those of
 //! each ADP container (CISA's "Vulnrichment" scores CVEs whose CNA did not). `other` metrics
-//! (SSVC, KEV) carry no CVSS and are ignored; rejected records add nothing.
+//! (SSVC, KEV) carry no CVSS and are ignored; rejected records add nothing. The CWE ids of
+//! every container's `problemTypes` are kept too.
 
 use std::path::Path;
 
@@ -45,6 +46,21 @@ struct Container {
     provider_metadata: Option<ProviderMetadata>,
     #[serde(default, deserialize_with = "nullable")]
     metrics: Vec<RawMetric>,
+    #[serde(default, deserialize_with = "nullable")]
+    problem_types: Vec<ProblemType>,
+}
+
+#[derive(Deserialize)]
+struct ProblemType {
+    #[serde(default, deserialize_with = "nullable")]
+    descriptions: Vec<ProblemDescription>,
+}
+
+/// A problem type: a CWE when `cweId` is there (free-text ones have none).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProblemDescription {
+    cwe_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +108,10 @@ pub fn read(path: &Path, bytes: &[u8], records: &mut Records) -> Result<(), DbEr
     let containers = record.containers.cna.iter().map(|c| (Provider::Cna, c));
     let adps = record.containers.adp.iter().map(|c| (Provider::Adp, c));
     for (provider, container) in containers.chain(adps) {
+        let cwes = container.problem_types.iter().flat_map(|p| &p.descriptions);
+        records
+            .cwes
+            .add(&meta.cve_id, cwes.filter_map(|d| d.cwe_id.as_deref()));
         let by = container
             .provider_metadata
             .as_ref()

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::cve_severity::CveSeverities;
+use crate::cwe::Weaknesses;
 use crate::error::DbError;
 use crate::model::Advisory;
 
@@ -66,6 +67,8 @@ pub struct Records {
     pub(crate) by_key: HashMap<(String, String), Vec<Advisory>>,
     /// Per-CVE severities from NVD and CVE 5 documents.
     pub cves: CveSeverities,
+    /// CWE ids per vulnerability id, from CVE 5, NVD and OSV records.
+    pub cwes: Weaknesses,
     pub stats: ParseStats,
 }
 
@@ -90,6 +93,7 @@ impl Records {
     pub fn is_empty(&self) -> bool {
         self.keys() == 0
             && self.cves.is_empty()
+            && self.cwes.is_empty()
             && self.stats.skipped == 0
             && self.stats.withdrawn == 0
     }

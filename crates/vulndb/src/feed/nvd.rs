@@ -1,9 +1,10 @@
 //! NVD CVE API 2.0 documents (`format: NVD_CVE`, `version: 2.0`): one page of an API answer,
 //! or one of NVD's yearly and `modified` bulk files, which share the schema.
 //!
-//! Only the CVSS metrics are kept, as per-CVE severities: NVD's `Primary` metric is NVD's own
+//! The CVSS metrics are kept, as per-CVE severities: NVD's `Primary` metric is NVD's own
 //! analysis, a `Secondary` one was stated by the CNA (or by CISA's ADP, see
-//! [`CveMetric::new`]). Rejected CVEs carry no metrics and add nothing.
+//! [`CveMetric::new`]). So are the CWE ids of `weaknesses`, NVD's and the CNA's alike.
+//! Rejected CVEs carry no metrics and add nothing.
 
 use std::path::Path;
 
@@ -32,6 +33,22 @@ struct RawCve {
     last_modified: String,
     #[serde(default, deserialize_with = "nullable")]
     metrics: RawMetrics,
+    #[serde(default, deserialize_with = "nullable")]
+    weaknesses: Vec<RawWeakness>,
+}
+
+/// One source's `weaknesses` entry: `description[].value` is a CWE id (`CWE-79`) or NVD's
+/// `NVD-CWE-noinfo` / `NVD-CWE-Other`.
+#[derive(Deserialize)]
+struct RawWeakness {
+    #[serde(default, deserialize_with = "nullable")]
+    description: Vec<RawDescription>,
+}
+
+#[derive(Deserialize)]
+struct RawDescription {
+    #[serde(default, deserialize_with = "nullable")]
+    value: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -83,6 +100,8 @@ pub fn read(path: &Path, bytes: &[u8], records: &mut Records) -> Result<(), DbEr
             }
         };
         let metrics = cve_metrics(&cve, &name, records);
+        let cwes = cve.weaknesses.iter().flat_map(|w| &w.description);
+        records.cwes.add(&cve.id, cwes.map(|d| d.value.as_str()));
         records
             .cves
             .add(&cve.id, Feed::Nvd, &cve.last_modified, metrics);

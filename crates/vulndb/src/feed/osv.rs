@@ -103,18 +103,21 @@ struct RawReference {
 }
 
 /// The vendor fields we read from `database_specific` / `ecosystem_specific`: GitHub's
-/// `severity` word, Debian's `urgency`. Anything else there is ignored.
+/// `severity` word and `cwe_ids`, Debian's `urgency`. Anything else there is ignored.
 #[derive(Deserialize)]
 struct RawSpecific {
     #[serde(default)]
     severity: Option<serde_json::Value>,
     #[serde(default)]
     urgency: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "nullable")]
+    cwe_ids: Vec<String>,
 }
 
-/// One parsed record: its advisories keyed by (ecosystem, package), or a withdrawn marker.
+/// One parsed record: its advisories keyed by (ecosystem, package) and the CWE ids it names,
+/// or a withdrawn marker.
 pub(crate) enum Parsed {
-    Keyed(Vec<(String, String, Advisory)>),
+    Keyed(Vec<(String, String, Advisory)>, Vec<String>),
     Withdrawn,
 }
 
@@ -147,6 +150,10 @@ fn convert(raw: RawRecord, source: &str) -> Parsed {
         return Parsed::Withdrawn;
     }
     let severity = record_severities(&raw);
+    let cwes = raw
+        .database_specific
+        .as_ref()
+        .map_or_else(Vec::new, |d| d.cwe_ids.clone());
     // Real records repeat aliases (GO-2025-4014 lists its CVE twice); keep each id once.
     let mut aliases: Vec<String> = Vec::new();
     for alias in raw.aliases.into_iter().chain(raw.upstream) {
@@ -205,7 +212,7 @@ fn convert(raw: RawRecord, source: &str) -> Parsed {
             },
         ));
     }
-    Parsed::Keyed(out)
+    Parsed::Keyed(out, cwes)
 }
 
 fn record_severities(raw: &RawRecord) -> Vec<Severity> {
@@ -330,7 +337,14 @@ fn convert_range(raw: &RawRange) -> Option<Range> {
 
 fn add_parsed(records: &mut Records, result: Result<Parsed, String>) {
     match result {
-        Ok(Parsed::Keyed(list)) => {
+        Ok(Parsed::Keyed(list, cwes)) => {
+            // Filed under the record's id and every alias (its CVE), as findings look them
+            // up; a record keyed under no package makes no finding to name them in.
+            if let Some((_, _, adv)) = list.first() {
+                for id in std::iter::once(&adv.id).chain(&adv.aliases) {
+                    records.cwes.add(id, cwes.iter().map(String::as_str));
+                }
+            }
             for (eco, pkg, adv) in list {
                 records.add(eco, pkg, adv);
             }
