@@ -336,3 +336,103 @@ fn docker_library_busybox_is_one_package() {
     theirs.retain(|(name, _, _)| name != "gzip");
     assert_eq!(ours, theirs);
 }
+
+/// The (name, version) of every package of `kind` in a report's `list` (plinth's `packages`
+/// or syft's `artifacts`).
+fn of_type(report: &Value, list: &str, kind: &str) -> BTreeSet<(String, String)> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == kind)
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap_or("").to_owned();
+            (s("name"), s("version"))
+        })
+        .collect()
+}
+
+/// A binary built by `cargo auditable` records its build-time crates too (`"kind":"build"`:
+/// build scripts' dependencies, proc macros). They are not in the binary, so plinth, like syft,
+/// lists only the runtime ones. The crate is built by the test with make-images.sh's
+/// cargo-auditable, offline, from crates this workspace already fetched.
+#[test]
+fn cargo_auditable_build_crates_are_left_out() {
+    let Some(fixtures) = plinth_testdata::fixtures() else {
+        return;
+    };
+    let auditable = fixtures.join("tools/bin");
+    if !auditable.join("cargo-auditable").is_file() {
+        println!("skipped: no cargo-auditable in {}", auditable.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("app");
+    std::fs::create_dir_all(src.join("src")).unwrap();
+    std::fs::write(
+        src.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\ncfg-if = \"=1.0.5\"\n\n[build-dependencies]\nautocfg = \"=1.5.1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("build.rs"),
+        "fn main() { autocfg::new().emit_rustc_version(1, 0); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("src/main.rs"),
+        "cfg_if::cfg_if! { if #[cfg(unix)] { fn main() {} } else { fn main() {} } }\n",
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        auditable.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let built = Std::new("cargo")
+        .args(["auditable", "build", "-q", "--release", "--offline"])
+        .current_dir(&src)
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .status()
+        .unwrap();
+    assert!(built.success(), "cargo auditable build");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::copy(dir.path().join("target/release/app"), tree.join("app")).unwrap();
+    let target = format!("dir:{}", tree.display());
+
+    let out = Command::cargo_bin("plinth")
+        .unwrap()
+        .args(["sbom", &target, "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let ours = of_type(
+        &serde_json::from_slice(&out.stdout).unwrap(),
+        "packages",
+        "rust-crate",
+    );
+    let want = |v: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        v.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    };
+    // autocfg 1.5.1 ran only in the build script.
+    assert_eq!(ours, want(&[("app", "0.1.0"), ("cfg-if", "1.0.5")]));
+
+    let Some(syft) = syft() else { return };
+    let out = Std::new(&syft)
+        .args(["scan", "-q", &target, "-o", "json"])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let theirs = of_type(
+        &serde_json::from_slice(&out.stdout).unwrap(),
+        "artifacts",
+        "rust-crate",
+    );
+    assert_eq!(ours, theirs);
+}

@@ -21,6 +21,10 @@ struct VersionInfo {
 struct Dep {
     name: String,
     version: String,
+    /// `build` for crates that only ran at build time (build scripts, proc macros); absent for
+    /// the runtime crates the binary holds.
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 pub fn parse(elf: &object::File<'_>, path: &str) -> Result<Vec<Package>, String> {
@@ -41,6 +45,9 @@ pub fn parse(elf: &object::File<'_>, path: &str) -> Result<Vec<Package>, String>
     Ok(info
         .packages
         .into_iter()
+        // Build-time crates are not in the binary, so their advisories cannot affect it;
+        // syft and Trivy leave them out too.
+        .filter(|d| d.kind.as_deref() != Some("build"))
         .map(|d| {
             let mut p = Package::new(PackageType::RustCrate, d.name, d.version, path);
             p.arch = arch.map(str::to_owned);
