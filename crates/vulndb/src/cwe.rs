@@ -4,20 +4,19 @@
 //! (`weaknesses[].description[].value`) and GitHub's OSV records
 //! (`database_specific.cwe_ids`, filed under the record's id and each of its aliases).
 //!
-//! Stored like the CVE severities (`severity_table.rs`), in tables of their own:
+//! Kept as [`PerId`] facts, like the CVE severities:
 //! - `cwe`: (vulnerability id, source) → postcard `Vec<String>` (`CWE-79`, sorted);
-//! - `source_cwes`: (source, vulnerability id) → (), so one source is replaced without
-//!   scanning every id.
+//! - `source_cwes`: (source, vulnerability id) → ().
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::ReadTransaction;
 
 use crate::error::DbError;
+use crate::per_id::{Lists, PerId, Rows};
 
-const CWE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("cwe");
-const SOURCE_CWES: TableDefinition<(&str, &str), ()> = TableDefinition::new("source_cwes");
+pub(crate) const WEAKNESSES: PerId = PerId::new("cwe", "source_cwes");
 
 /// The CWE ids of one source while it is parsed: per vulnerability id, every id any of its
 /// records named.
@@ -50,139 +49,33 @@ impl Weaknesses {
 }
 
 /// Encoded rows of one source: vulnerability id → postcard `Vec<String>`, sorted by id.
-pub(crate) type CweRows = Vec<(String, Vec<u8>)>;
+pub(crate) type CweRows = Rows;
 
 pub(crate) fn encode(weaknesses: Weaknesses, source: &str) -> Result<CweRows, DbError> {
-    weaknesses
+    let lists = weaknesses
         .by_id
         .into_iter()
-        .map(|(id, cwes)| {
-            let list: Vec<String> = cwes.into_iter().collect();
-            let bytes = postcard::to_allocvec(&list).map_err(|e| DbError::Corrupt {
-                path: source.into(),
-                key: id.clone(),
-                message: e.to_string(),
-            })?;
-            Ok((id, bytes))
-        })
-        .collect()
-}
-
-/// Replaces every row `source` stored with `rows`, inside the caller's transaction.
-pub(crate) fn replace(
-    txn: &WriteTransaction,
-    source: &str,
-    rows: &CweRows,
-) -> Result<(), redb::Error> {
-    let mut table = txn.open_table(CWE)?;
-    let mut keys = txn.open_table(SOURCE_CWES)?;
-    let upper = format!("{source}\0");
-    let old: Vec<String> = keys
-        .range((source, "")..(upper.as_str(), ""))?
-        .map(|item| item.map(|(k, _)| k.value().1.to_string()))
-        .collect::<Result<_, _>>()?;
-    for id in &old {
-        table.remove((id.as_str(), source))?;
-        keys.remove((source, id.as_str()))?;
-    }
-    drop((table, keys));
-    upsert(txn, source, rows)
-}
-
-/// Adds or replaces `rows` for `source`, keeping its other ids (an incremental update).
-pub(crate) fn upsert(
-    txn: &WriteTransaction,
-    source: &str,
-    rows: &CweRows,
-) -> Result<(), redb::Error> {
-    let mut table = txn.open_table(CWE)?;
-    let mut keys = txn.open_table(SOURCE_CWES)?;
-    for (id, bytes) in rows {
-        table.insert((id.as_str(), source), bytes.as_slice())?;
-        keys.insert((source, id.as_str()), ())?;
-    }
-    Ok(())
-}
-
-/// Creates both tables, so readers find them empty rather than missing.
-pub(crate) fn create(txn: &WriteTransaction) -> Result<(), redb::Error> {
-    txn.open_table(CWE)?;
-    txn.open_table(SOURCE_CWES)?;
-    Ok(())
+        .map(|(id, cwes)| (id, cwes.into_iter().collect::<Vec<String>>()));
+    PerId::encode(lists, source)
 }
 
 /// The `cwe` table of one read transaction, opened once for all its lookups.
-pub(crate) struct CweTable(Option<ReadOnlyTable<(&'static str, &'static str), &'static [u8]>>);
+pub(crate) struct CweTable(Lists);
 
 impl CweTable {
     pub(crate) fn open(path: &Path, txn: &ReadTransaction) -> Result<CweTable, DbError> {
-        match txn.open_table(CWE) {
-            Ok(t) => Ok(CweTable(Some(t))),
-            // Written before CWE ids were kept: none is known.
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(CweTable(None)),
-            Err(e) => Err(DbError::store(path, e)),
-        }
+        WEAKNESSES.open(path, txn).map(CweTable)
     }
 
     /// For each of `ids`, the CWE ids any source named for it, sorted and without repeats.
     pub(crate) fn lookup(&self, path: &Path, ids: &[&str]) -> Result<Vec<Vec<String>>, DbError> {
-        let Some(table) = &self.0 else {
-            return Ok(vec![Vec::new(); ids.len()]);
-        };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let mut cwes = BTreeSet::new();
-            // Open-ended, stopped at the next id: bounding both ends walks the B-tree down
-            // twice.
-            for item in table
-                .range((*id, "")..)
-                .map_err(|e| DbError::store(path, e))?
-            {
-                let (key, value) = item.map_err(|e| DbError::store(path, e))?;
-                let (at, source) = key.value();
-                if at != *id {
-                    break;
-                }
-                let list: Vec<String> =
-                    postcard::from_bytes(value.value()).map_err(|e| DbError::Corrupt {
-                        path: path.into(),
-                        key: format!("cwe {at} ({source})"),
-                        message: e.to_string(),
-                    })?;
-                cwes.extend(list);
-            }
-            out.push(cwes.into_iter().collect());
-        }
-        Ok(out)
+        ids.iter()
+            .map(|id| {
+                let cwes: BTreeSet<String> = self.0.of::<String>(path, id)?.into_iter().collect();
+                Ok(cwes.into_iter().collect())
+            })
+            .collect()
     }
-}
-
-/// The rows `source` stored, for copying it into another database.
-pub(crate) fn rows_of(
-    path: &Path,
-    txn: &ReadTransaction,
-    source: &str,
-) -> Result<CweRows, DbError> {
-    let err = |e: &dyn std::fmt::Display| DbError::store(path, e);
-    let (table, keys) = match (txn.open_table(CWE), txn.open_table(SOURCE_CWES)) {
-        (Ok(t), Ok(k)) => (t, k),
-        (Err(redb::TableError::TableDoesNotExist(_)), _)
-        | (_, Err(redb::TableError::TableDoesNotExist(_))) => return Ok(Vec::new()),
-        (Err(e), _) | (_, Err(e)) => return Err(err(&e)),
-    };
-    let upper = format!("{source}\0");
-    let mut rows = Vec::new();
-    for item in keys
-        .range((source, "")..(upper.as_str(), ""))
-        .map_err(|e| err(&e))?
-    {
-        let (key, _) = item.map_err(|e| err(&e))?;
-        let id = key.value().1;
-        if let Some(value) = table.get((id, source)).map_err(|e| err(&e))? {
-            rows.push((id.to_string(), value.value().to_vec()));
-        }
-    }
-    Ok(rows)
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ mod locate;
 mod model;
 mod module_stream;
 mod nvd_update;
+mod per_id;
 mod severity_table;
 mod sources;
 mod store;

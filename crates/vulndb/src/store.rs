@@ -26,12 +26,12 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use crate::cve_severity::CveMetric;
-use crate::cwe::{self, CweRows, CweTable};
+use crate::cwe::{self, CweRows, CweTable, WEAKNESSES};
 use crate::ecosystem::{canonical_ecosystem, normalize_name};
 use crate::error::DbError;
 use crate::feed::{ParseStats, Records};
 use crate::model::Advisory;
-use crate::severity_table::{self, CveRows, CveTable};
+use crate::severity_table::{self, CveRows, CveTable, SEVERITIES};
 
 /// Version of the table layout and value encoding. Bump on any change; readers refuse other
 /// versions and writers start afresh.
@@ -233,10 +233,10 @@ impl VulnDb {
             .db
             .begin_read()
             .map_err(|e| DbError::store(&self.path, e))?;
-        severity_table::counts(&self.path, &txn)
+        SEVERITIES.counts(&self.path, &txn)
     }
 
-    /// Per source, the bytes of its rows: encoded advisories (or CVE metrics) and their keys,
+    /// Per source, the bytes of its rows: encoded advisories (or CVE metrics, CWE ids) and their keys,
     /// its share of the file before redb's pages and indexes. A walk over every row, kept out of
     /// [`VulnDb::info`] like [`VulnDb::cve_severity_counts`].
     pub fn source_bytes(&self) -> Result<BTreeMap<String, u64>, DbError> {
@@ -255,7 +255,8 @@ impl VulnDb {
             let bytes = ecosystem.len() + package.len() + source.len() + value.value().len();
             *out.entry(source.to_string()).or_default() += bytes as u64;
         }
-        severity_table::add_bytes(&self.path, &txn, &mut out)?;
+        SEVERITIES.add_bytes(&self.path, &txn, &mut out)?;
+        WEAKNESSES.add_bytes(&self.path, &txn, &mut out)?;
         Ok(out)
     }
 
@@ -511,8 +512,12 @@ impl Writer {
                 keys.insert((name, eco.as_str(), pkg.as_str()), ())
                     .map_err(|e| err(&e))?;
             }
-            severity_table::replace(&txn, name, &rows.cves).map_err(|e| err(&e))?;
-            cwe::replace(&txn, name, &rows.cwes).map_err(|e| err(&e))?;
+            SEVERITIES
+                .replace(&txn, name, &rows.cves)
+                .map_err(|e| err(&e))?;
+            WEAKNESSES
+                .replace(&txn, name, &rows.cwes)
+                .map_err(|e| err(&e))?;
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
             sources
@@ -537,11 +542,11 @@ impl Writer {
         {
             let name = info.name.as_str();
             if replace {
-                severity_table::replace(&txn, name, rows).map_err(|e| err(&e))?;
-                cwe::replace(&txn, name, cwes).map_err(|e| err(&e))?;
+                SEVERITIES.replace(&txn, name, rows).map_err(|e| err(&e))?;
+                WEAKNESSES.replace(&txn, name, cwes).map_err(|e| err(&e))?;
             } else {
-                severity_table::upsert(&txn, name, rows).map_err(|e| err(&e))?;
-                cwe::upsert(&txn, name, cwes).map_err(|e| err(&e))?;
+                SEVERITIES.upsert(&txn, name, rows).map_err(|e| err(&e))?;
+                WEAKNESSES.upsert(&txn, name, cwes).map_err(|e| err(&e))?;
             }
             let mut sources = txn.open_table(SOURCES).map_err(|e| err(&e))?;
             let encoded = postcard::to_allocvec(info).map_err(|e| err(&e))?;
@@ -587,8 +592,8 @@ impl Writer {
                 txn.open_table(ADVISORIES).map_err(|e| err(&e))?;
                 txn.open_table(SOURCE_KEYS).map_err(|e| err(&e))?;
                 txn.open_table(SOURCES).map_err(|e| err(&e))?;
-                severity_table::create(&txn).map_err(|e| err(&e))?;
-                cwe::create(&txn).map_err(|e| err(&e))?;
+                SEVERITIES.create(&txn).map_err(|e| err(&e))?;
+                WEAKNESSES.create(&txn).map_err(|e| err(&e))?;
             }
             txn.commit().map_err(|e| err(&e))?;
         }
@@ -676,8 +681,8 @@ pub(crate) fn copy_sources(from: &Path, writer: &mut Writer) -> Result<Vec<Sourc
         let name = info.name.as_str();
         let upper = format!("{name}\0");
         let mut rows = EncodedRows {
-            cves: severity_table::rows_of(from, &txn, name)?,
-            cwes: cwe::rows_of(from, &txn, name)?,
+            cves: SEVERITIES.rows_of(from, &txn, name)?,
+            cwes: WEAKNESSES.rows_of(from, &txn, name)?,
             ..EncodedRows::default()
         };
         for item in keys
