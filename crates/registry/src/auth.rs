@@ -166,7 +166,8 @@ impl Auth {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         *state = State {
             header: Some(format!("Bearer {token}")),
-            expires: Some(Instant::now() + lifetime),
+            // A lifetime past what the clock can hold (a hostile `expires_in`) never expires.
+            expires: Instant::now().checked_add(lifetime),
             challenge: Some(challenge),
         };
     }
@@ -219,5 +220,14 @@ mod tests {
         assert_eq!(reply.lifetime(), Duration::from_secs(295));
         let reply: TokenReply = serde_json::from_str(r#"{"token":""}"#).unwrap();
         assert_eq!(reply.token(), None);
+    }
+
+    #[test]
+    fn a_token_that_outlives_the_clock_is_kept_not_a_panic() {
+        let reply: TokenReply =
+            serde_json::from_str(r#"{"token":"t","expires_in":18446744073709551615}"#).unwrap();
+        let auth = Auth::new(None);
+        auth.set_token("t", reply.lifetime(), Challenge::Basic);
+        assert_eq!(auth.current(), Ok(Some("Bearer t".to_string())));
     }
 }
