@@ -262,3 +262,53 @@ fn copyright_files_never_panic() {
         )
         .unwrap();
 }
+
+/// os-release and the older release files (`/etc/redhat-release`, `/etc/lsb-release`, …) of
+/// every distro in ../shared/fixtures/os, truncated and byte-flipped, under every name OS
+/// detection reads: an OS or none, never a panic.
+#[test]
+fn release_files_never_panic() {
+    let mut seeds: Vec<Vec<u8>> = vec![b"ID=\"alpine\nVERSION_ID='3.20'\nID_LIKE=\n".to_vec()];
+    if let Some(shared) = common::shared() {
+        for distro in std::fs::read_dir(shared.join("fixtures/os")).unwrap() {
+            let etc = distro.unwrap().path().join("etc");
+            for file in std::fs::read_dir(&etc).into_iter().flatten() {
+                let path = file.unwrap().path();
+                if path.is_file() {
+                    seeds.push(std::fs::read(path).unwrap());
+                }
+            }
+        }
+    }
+    let detect = |data: &[u8]| {
+        for name in plinth_catalog::os_files() {
+            let _ = plinth_catalog::detect_os(|path| (path == *name).then_some(data));
+        }
+    };
+    for seed in &seeds {
+        for n in 0..seed.len() {
+            detect(&seed[..n]);
+        }
+    }
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
+    runner
+        .run(
+            &(
+                any::<prop::sample::Index>(),
+                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            ),
+            |(which, flips)| {
+                let mut data = which.get(&seeds).clone();
+                if data.is_empty() {
+                    return Ok(());
+                }
+                for (at, byte) in flips {
+                    let i = at.index(data.len());
+                    data[i] = byte;
+                }
+                detect(&data);
+                Ok(())
+            },
+        )
+        .unwrap();
+}

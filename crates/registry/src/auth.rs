@@ -166,7 +166,8 @@ impl Auth {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         *state = State {
             header: Some(format!("Bearer {token}")),
-            expires: Some(Instant::now() + lifetime),
+            // A lifetime past what the clock can hold (a hostile `expires_in`) never expires.
+            expires: Instant::now().checked_add(lifetime),
             challenge: Some(challenge),
         };
     }
@@ -219,5 +220,49 @@ mod tests {
         assert_eq!(reply.lifetime(), Duration::from_secs(295));
         let reply: TokenReply = serde_json::from_str(r#"{"token":""}"#).unwrap();
         assert_eq!(reply.token(), None);
+    }
+
+    /// A hostile registry's `WWW-Authenticate`: any mix of schemes, keys, quotes, escapes and
+    /// separators gives a challenge or none, never a panic; a bearer one always has its realm.
+    #[test]
+    fn hostile_challenges_never_panic() {
+        use proptest::prelude::*;
+        let token = prop::sample::select(vec![
+            "Bearer ",
+            "Basic ",
+            "bearer",
+            "realm",
+            "service",
+            "scope",
+            "=",
+            "\"",
+            "\\",
+            ",",
+            " ",
+            "\t",
+            "é",
+            "https://h/t",
+            "repository:a:pull,push",
+            "",
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(2048));
+        runner
+            .run(&proptest::collection::vec(token, 0..24), |tokens| {
+                let header = tokens.concat();
+                if let Some(Challenge::Bearer { realm, .. }) = parse_challenge(&header) {
+                    prop_assert!(header.contains("realm"), "{header:?} gave {realm:?}");
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn a_token_that_outlives_the_clock_is_kept_not_a_panic() {
+        let reply: TokenReply =
+            serde_json::from_str(r#"{"token":"t","expires_in":18446744073709551615}"#).unwrap();
+        let auth = Auth::new(None);
+        auth.set_token("t", reply.lifetime(), Challenge::Basic);
+        assert_eq!(auth.current(), Ok(Some("Bearer t".to_string())));
     }
 }
