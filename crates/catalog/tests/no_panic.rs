@@ -178,28 +178,11 @@ fn random_bytes_to_every_cataloger() {
 #[test]
 fn flipped_bytes_in_real_seeds() {
     let seeds = seeds();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
-    runner
-        .run(
-            &(
-                any::<prop::sample::Index>(),
-                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
-            ),
-            |(which, flips)| {
-                let (name, path, data) = which.get(&seeds);
-                let mut data = data.clone();
-                if data.is_empty() {
-                    return Ok(());
-                }
-                for (at, byte) in flips {
-                    let i = at.index(data.len());
-                    data[i] = byte;
-                }
-                feed(name, path, &data);
-                Ok(())
-            },
-        )
-        .unwrap();
+    let bytes: Vec<Vec<u8>> = seeds.iter().map(|(_, _, data)| data.clone()).collect();
+    plinth_testdata::hostile::flipped_bytes(&bytes, 64, |i, data| {
+        let (name, path, _) = &seeds[i];
+        feed(name, path, data);
+    });
 }
 
 #[test]
@@ -290,25 +273,5 @@ fn release_files_never_panic() {
             detect(&seed[..n]);
         }
     }
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
-    runner
-        .run(
-            &(
-                any::<prop::sample::Index>(),
-                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-            ),
-            |(which, flips)| {
-                let mut data = which.get(&seeds).clone();
-                if data.is_empty() {
-                    return Ok(());
-                }
-                for (at, byte) in flips {
-                    let i = at.index(data.len());
-                    data[i] = byte;
-                }
-                detect(&data);
-                Ok(())
-            },
-        )
-        .unwrap();
+    plinth_testdata::hostile::flipped_bytes(&seeds, 512, |_, data| detect(data));
 }

@@ -108,25 +108,7 @@ fn prefixes_of_every_seed() {
 fn flipped_bytes_in_every_seed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("image.tar");
-    let seeds = seeds();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
-    runner
-        .run(
-            &(
-                any::<prop::sample::Index>(),
-                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-            ),
-            |(which, flips)| {
-                let mut data = which.get(&seeds).clone();
-                for (at, byte) in flips {
-                    let i = at.index(data.len());
-                    data[i] = byte;
-                }
-                read(&file, &data);
-                Ok(())
-            },
-        )
-        .unwrap();
+    plinth_testdata::hostile::flipped_bytes(&seeds(), 512, |_, data| read(&file, data));
 }
 
 #[test]

@@ -110,31 +110,9 @@ fn every_seed_reads_and_so_does_every_sampled_prefix() {
 
 #[test]
 fn flipped_bytes_in_every_seed() {
-    let seeds = sbom_seeds();
-    let policy: Vec<&[u8]> = vec![IGNORE.as_bytes(), IGNORE_YAML.as_bytes(), VEX.as_bytes()];
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
-    runner
-        .run(
-            &(
-                any::<prop::sample::Index>(),
-                any::<prop::sample::Index>(),
-                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-            ),
-            |(sbom, policy_file, flips)| {
-                let mut sbom = sbom.get(&seeds).clone();
-                let mut policy_file = policy_file.get(&policy).to_vec();
-                for (at, byte) in flips {
-                    let i = at.index(sbom.len());
-                    sbom[i] = byte;
-                    let i = at.index(policy_file.len());
-                    policy_file[i] = byte;
-                }
-                read(&sbom);
-                policy_files(&policy_file);
-                Ok(())
-            },
-        )
-        .unwrap();
+    plinth_testdata::hostile::flipped_bytes(&sbom_seeds(), 512, |_, data| read(data));
+    let policy = [IGNORE, IGNORE_YAML, VEX].map(|p| p.as_bytes().to_vec());
+    plinth_testdata::hostile::flipped_bytes(&policy, 512, |_, data| policy_files(data));
 }
 
 #[test]

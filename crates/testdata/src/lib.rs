@@ -7,6 +7,7 @@
 //! own synthetic images it also writes tars and OCI layouts ([`ustar`], [`oci_layout`]).
 
 pub mod cve5;
+pub mod hostile;
 pub mod registry;
 pub mod truth;
 

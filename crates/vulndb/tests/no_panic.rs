@@ -116,24 +116,9 @@ fn flipped_bytes_in_every_seed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(FILE_NAME);
     let seeds: Vec<Vec<u8>> = synthetic_seeds().into_iter().chain(real_seeds()).collect();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
-    runner
-        .run(
-            &(
-                any::<prop::sample::Index>(),
-                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-            ),
-            |(which, flips)| {
-                let mut data = which.get(&seeds).clone();
-                for (at, byte) in flips {
-                    let i = at.index(data.len());
-                    data[i] = byte;
-                }
-                import(&file, &data);
-                Ok(())
-            },
-        )
-        .unwrap();
+    plinth_testdata::hostile::flipped_bytes(&seeds, 512, |_, data| {
+        import(&file, data);
+    });
 }
 
 #[test]
